@@ -1,0 +1,1 @@
+/* name.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* rdata.c: placeholder, being written */

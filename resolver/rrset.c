@@ -1,0 +1,1 @@
+/* rrset.c: placeholder, being written */

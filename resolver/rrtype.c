@@ -1,0 +1,1 @@
+/* rrtype.c: placeholder, being written */
