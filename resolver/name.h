@@ -65,8 +65,9 @@ uint32_t name_hash(const uint8_t *name, uint32_t seed);
 /*
  * Presentation format (RFC 1035 5.1, RFC 4343 2.1).
  * name_from_str parses s[0..len): "\DDD" and "\X" escapes, "@" for the
- * origin, and relative names completed with origin (origin may be NULL,
- * then a relative name is an error).  "." is the root.
+ * origin, and relative names completed with origin.  With origin NULL
+ * every name is taken as absolute and "@" is an error.  "." is the root.
+ * On error out holds the root name.
  */
 int name_from_str(const char *s, size_t len, const uint8_t *origin,
     uint8_t out[NAME_MAX_WIRE], size_t *outlen);
