@@ -259,8 +259,8 @@ name_hash(const uint8_t *name, uint32_t seed)
 /*
  * Compression for writing: the writer remembers offsets of names it has
  * written.  For each suffix of the new name, longest first, look for an
- * earlier written suffix that is equal; then emit the labels before it and
- * a pointer.
+ * earlier written suffix that is identical; then emit the labels before it
+ * and a pointer.
  */
 static bool
 buf_name_eq(const wire_wr *w, size_t off, const uint8_t *name)
@@ -280,11 +280,12 @@ buf_name_eq(const wire_wr *w, size_t off, const uint8_t *name)
 			off = t;
 			continue;
 		}
-		if (len != *name || off + 1 + len > w->len)
+		/* Exact, case-sensitive match: a pointer must not change the
+		 * case of the name it stands for (RFC 4343 4.1: case is
+		 * preserved; 0x20 clients compare it). */
+		if (len != *name || off + 1 + len > w->len ||
+		    memcmp(w->buf + off + 1, name + 1, len) != 0)
 			return false;
-		for (unsigned i = 1; i <= len; i++)
-			if (lower(w->buf[off + i]) != lower(name[i]))
-				return false;
 		if (len == 0)
 			return true;
 		off += 1 + len;

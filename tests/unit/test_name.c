@@ -339,7 +339,7 @@ test_compress_write(void **state)
 	wire_wr w;
 
 	n("mx.example.com", a);
-	n("www.EXAMPLE.com", b);
+	n("www.example.com", b);
 	n("other.net", c);
 	wire_wr_init(&w, buf, sizeof(buf));
 	wire_put_bytes(&w, "hdr", 3);
@@ -359,6 +359,15 @@ test_compress_write(void **state)
 	size_t after_c = w.len;
 	name_write(&w, c, true);                /* c was not remembered */
 	assert_int_equal(w.len, after_c + 11);
+	/* Compression is case-sensitive, so the case of every name survives:
+	 * "WWW.EXAMPLE.com" shares only "com" with what was written. */
+	size_t after_c2 = w.len;
+	uint8_t d[NAME_MAX_WIRE];
+	n("WWW.EXAMPLE.com", d);
+	name_write(&w, d, true);
+	assert_int_equal(w.len, after_c2 + 4 + 8 + 2);
+	assert_int_equal(read_at(buf, w.len, after_c2, out, NULL), 0);
+	assert_memory_equal(out, d, name_len(d));
 
 	/* Everything written decodes back to the original names. */
 	size_t next;
