@@ -369,7 +369,7 @@ void
 msg_print(const msg *m, FILE *f)
 {
 	static const char *secname[] = { "ANSWER", "AUTHORITY", "ADDITIONAL" };
-	static char line[NAME_MAX_STR + 4 * RDATA_MAX];
+	static char line[NAME_MAX_STR + RDATA_STR_MAX + 64];
 	uint16_t fl = m->flags;
 
 	fprintf(f, ";; opcode: %u, status: %s, id: %u\n", FLAG_OPCODE(fl),

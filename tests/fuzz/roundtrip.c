@@ -17,7 +17,7 @@
 static int
 check_rr(const msg_rr *rr, char *why, size_t whylen)
 {
-	static char line[NAME_MAX_STR + 4 * RDATA_MAX + 64];
+	static char line[NAME_MAX_STR + RDATA_STR_MAX + 64];
 	static zone_rr zr;
 	zone_reader z;
 	int rc;
