@@ -4,6 +4,8 @@
 # and print "N passed, N failed" as the last line.
 set -u
 cd "$(dirname "$0")/.."
+# nsd, unbound and friends live in sbin, which a non-login root shell may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 bash scripts/deps.sh test || { echo "0 passed, 1 failed"; exit 1; }
 
 fail_setup() { echo "test.sh: $1" >&2; echo "0 passed, 1 failed"; exit 1; }

@@ -11,6 +11,8 @@
 # nothing else is ever signalled. All commands are safe to repeat.
 set -eu
 set -o pipefail
+# nsd and unbound live in sbin, which a non-login shell may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "$0")" && pwd)
