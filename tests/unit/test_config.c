@@ -356,7 +356,12 @@ test_long_lines(void **state)
 	/* A long key is quoted cut short: 68 bytes and "...". */
 	memset(text, 'k', n);
 	strcpy(text + n, " v\n");
-	snprintf(want, sizeof(want), "t.conf:1: unknown key '%.68s...'", text);
+	/* Built without reading text: gcc's -Wformat-truncation cannot see
+	 * that the malloc above was checked. */
+	memset(want, 0, sizeof(want));
+	strcpy(want, "t.conf:1: unknown key '");
+	memset(want + strlen(want), 'k', 68);
+	strcat(want, "...'");
 	fails(t, text, want);
 
 	/* A path longer than PATH_MAX is refused, not cut. */
