@@ -6,6 +6,7 @@
 #include "err.h"
 #include "log.h"
 #include "loop.h"
+#include "serve.h"
 
 /* The signals the loop owns, in the order their events are kept. */
 static const int loop_signals[] = { SIGINT, SIGTERM, SIGHUP };
@@ -13,6 +14,7 @@ static const int loop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
 struct loop {
 	const struct mxsec_config *cfg;
+	serve *serve;
 	struct event_base *base;
 	struct event *sig[LOOP_NSIGNALS];
 };
@@ -79,6 +81,8 @@ loop_hold_signals(void)
 static void
 loop_free(struct loop *l)
 {
+	serve_stop(l->serve);
+	l->serve = NULL;
 	for (size_t i = 0; i < LOOP_NSIGNALS; i++) {
 		if (l->sig[i] != NULL)
 			event_free(l->sig[i]);
@@ -126,6 +130,14 @@ loop_run(const struct mxsec_config *cfg)
 	rc = loop_setup(&l);
 	if (rc != 0)
 		goto fail;
+	{
+		char err[512] = "";
+		rc = serve_start(l.base, cfg, &l.serve, err, sizeof(err));
+		if (rc != 0) {
+			log_msg(LOG_LEVEL_ERROR, "%s", err);
+			goto fail;
+		}
+	}
 	log_msg(LOG_LEVEL_DEBUG, "event loop running (libevent %s, %s)",
 	    event_get_version(), event_base_get_method(l.base));
 	/* 1 ("no events") cannot happen while signals are watched; only -1

@@ -1,0 +1,350 @@
+/*
+ * serve.c: glue between the engine (no I/O), the transport (upstream
+ * sockets) and the listener (client sockets).
+ */
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dnslisten.h"
+#include "engine.h"
+#include "err.h"
+#include "log.h"
+#include "serve.h"
+#include "transport.h"
+#include "zone.h"
+
+#define ROOT_HINTS_MAX (1024 * 1024)
+#define TOKMAP_SIZE 8192
+
+/* One upstream query in flight: the engine's token and the transport's
+ * handle, so that the engine can cancel by token. */
+typedef struct flight {
+	struct flight *next;
+	serve *s;
+	uint64_t token;
+	tp_query *q;
+} flight;
+
+struct serve {
+	struct event_base *base;
+	transport *tp;
+	eng *eng;
+	dnsl *dl;
+	struct event *tick;
+	flight *tokmap[TOKMAP_SIZE];
+};
+
+static eng_time
+now(void)
+{
+	struct timespec mono;
+	eng_time t;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	/* Wall time through time(): libfaketime moves it in tests. */
+	t.wall = time(NULL);
+	t.mono_ms = (uint64_t)mono.tv_sec * 1000 + (uint64_t)mono.tv_nsec / 1000000;
+	return t;
+}
+
+static flight **
+flight_slot(serve *s, uint64_t token)
+{
+	flight **pp = &s->tokmap[token % TOKMAP_SIZE];
+
+	while (*pp != NULL && (*pp)->token != token)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static void
+flight_drop(flight *f)
+{
+	flight **pp = flight_slot(f->s, f->token);
+
+	if (*pp == f)
+		*pp = f->next;
+	free(f);
+}
+
+static int
+on_tp_reply(void *arg, const uint8_t *pkt, size_t len)
+{
+	flight *f = arg;
+	serve *s = f->s;
+	uint64_t token = f->token;
+	int rc;
+
+	/* The engine may cancel other tokens, or start queries, from in
+	 * here; this flight ends when the reply is accepted. */
+	rc = eng_reply(s->eng, token, pkt, len, now());
+	if (rc == MX_EAGAIN)
+		return MX_EAGAIN;
+	flight **pp = flight_slot(s, token);
+	if (*pp != NULL)
+		flight_drop(*pp);
+	return 0;
+}
+
+static void
+on_tp_fail(void *arg, int err)
+{
+	flight *f = arg;
+	serve *s = f->s;
+	uint64_t token = f->token;
+
+	flight_drop(f);
+	eng_fail(s->eng, token, err, now());
+}
+
+static int
+io_send(void *ctx, uint64_t token, const struct sockaddr *sa, socklen_t salen,
+    const uint8_t *pkt, size_t len, bool tcp, unsigned timeout_ms)
+{
+	serve *s = ctx;
+	flight *f = calloc(1, sizeof(*f));
+	int rc;
+
+	if (f == NULL)
+		return MX_ENOMEM;
+	f->s = s;
+	f->token = token;
+	rc = tp_send(s->tp, sa, salen, pkt, len, tcp, timeout_ms, on_tp_reply,
+	    on_tp_fail, f, &f->q);
+	if (rc != 0) {
+		free(f);
+		return rc;
+	}
+	flight **pp = flight_slot(s, token);
+	f->next = *pp;
+	*pp = f;
+	return 0;
+}
+
+static void
+io_cancel(void *ctx, uint64_t token)
+{
+	serve *s = ctx;
+	flight **pp = flight_slot(s, token);
+
+	if (*pp == NULL)
+		return;
+	flight *f = *pp;
+	*pp = f->next;
+	tp_cancel(f->q);
+	free(f);
+}
+
+static void
+io_random(void *ctx, void *buf, size_t n)
+{
+	(void)ctx;
+	tp_random(buf, n);
+}
+
+/* Client side. */
+
+static void
+on_eng_done(void *arg, const eng_result *res)
+{
+	dnsl_query *q = arg;
+
+	dnsl_set_data(q, NULL);
+	dnsl_answer(q, res);
+}
+
+static void
+on_dns_query(void *ctx, dnsl_query *q, const dnsl_question *qu)
+{
+	serve *s = ctx;
+	eng_req *r = NULL;
+	int rc;
+
+	rc = eng_resolve(s->eng, qu->qname, qu->qtype, qu->qclass,
+	    qu->cd ? ENG_F_CD : 0, now(), on_eng_done, q, &r);
+	if (rc != 0) {
+		eng_result res;
+		memset(&res, 0, sizeof(res));
+		res.rcode = 2;   /* SERVFAIL */
+		res.has_ede = true;
+		res.ede = EDE_OTHER;
+		res.reason = mx_strerror(rc);
+		dnsl_answer(q, &res);
+		return;
+	}
+	/* r is NULL when the answer came at once (q is already gone). */
+	if (r != NULL)
+		dnsl_set_data(q, r);
+}
+
+static void
+on_dns_abandon(void *ctx, dnsl_query *q)
+{
+	serve *s = ctx;
+	eng_req *r = dnsl_get_data(q);
+
+	if (r != NULL)
+		eng_cancel(s->eng, r);
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	serve *s = arg;
+
+	(void)fd;
+	(void)what;
+	eng_tick(s->eng, now());
+}
+
+/* Configuration to engine settings. */
+
+static int
+addrs_to_eng(const struct cfg_addrs *in, eng_addr **out)
+{
+	*out = calloc(in->n ? in->n : 1, sizeof(**out));
+	if (*out == NULL)
+		return MX_ENOMEM;
+	for (size_t i = 0; i < in->n; i++) {
+		memcpy(&(*out)[i].sa, &in->v[i].sa, sizeof(in->v[i].sa));
+		(*out)[i].salen = in->v[i].salen;
+	}
+	return 0;
+}
+
+int
+serve_start(struct event_base *base, const struct mxsec_config *cfg,
+    serve **out, char *err, size_t errlen)
+{
+	serve *s;
+	eng_config ec;
+	eng_io io = { NULL, io_send, io_cancel, io_random };
+	tp_config tc;
+	dnsl_config dc;
+	eng_addr *fwd = NULL;
+	char *hints = NULL;
+	size_t hints_len = 0;
+	struct sockaddr_storage *outgoing = NULL, *listen = NULL;
+	socklen_t *listen_len = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return MX_ENOMEM;
+	s->base = base;
+	io.ctx = s;
+
+	memset(&tc, 0, sizeof(tc));
+	if (cfg->outgoing.n > 0) {
+		outgoing = calloc(cfg->outgoing.n, sizeof(*outgoing));
+		if (outgoing == NULL) {
+			rc = MX_ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < cfg->outgoing.n; i++)
+			memcpy(&outgoing[i], &cfg->outgoing.v[i].sa, sizeof(outgoing[i]));
+		tc.outgoing = outgoing;
+		tc.noutgoing = cfg->outgoing.n;
+	}
+	if ((rc = tp_new(base, &tc, &s->tp)) != 0) {
+		snprintf(err, errlen, "upstream transport: %s", mx_strerror(rc));
+		goto fail;
+	}
+
+	memset(&ec, 0, sizeof(ec));
+	ec.mode = cfg->mode == CFG_MODE_FORWARD ? ENG_FORWARD : ENG_RECURSIVE;
+	if ((rc = addrs_to_eng(&cfg->forward, &fwd)) != 0)
+		goto fail;
+	ec.forwarders = fwd;
+	ec.nforwarders = cfg->forward.n;
+	if (cfg->root_hints != NULL) {
+		rc = zone_slurp(cfg->root_hints, ROOT_HINTS_MAX, &hints, &hints_len);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: cannot read: %s", cfg->root_hints,
+			    mx_strerror(rc));
+			goto fail;
+		}
+		ec.root_hints = hints;
+		ec.root_hints_len = hints_len;
+		ec.root_hints_name = cfg->root_hints;
+	}
+	ec.query_loopback = cfg->query_loopback;
+	ec.do_ip4 = cfg->do_ip4;
+	ec.do_ip6 = cfg->do_ip6;
+	ec.qname_minimisation = cfg->qname_minimisation;
+	ec.harden_glue = cfg->harden_glue;
+	if ((rc = eng_new(&ec, &io, &s->eng, err, errlen)) != 0)
+		goto fail;
+
+	if (cfg->listen_dns.n > 0) {
+		listen = calloc(cfg->listen_dns.n, sizeof(*listen));
+		listen_len = calloc(cfg->listen_dns.n, sizeof(*listen_len));
+		if (listen == NULL || listen_len == NULL) {
+			rc = MX_ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < cfg->listen_dns.n; i++) {
+			memcpy(&listen[i], &cfg->listen_dns.v[i].sa, sizeof(listen[i]));
+			listen_len[i] = cfg->listen_dns.v[i].salen;
+		}
+		memset(&dc, 0, sizeof(dc));
+		dc.addrs = listen;
+		dc.addrlens = listen_len;
+		dc.naddrs = cfg->listen_dns.n;
+		rc = dnsl_new(base, &dc, on_dns_query, on_dns_abandon, s, &s->dl,
+		    err, errlen);
+		if (rc != 0)
+			goto fail;
+	}
+
+	struct timeval second = { 1, 0 };
+	s->tick = event_new(base, -1, EV_PERSIST, on_tick, s);
+	if (s->tick == NULL || event_add(s->tick, &second) != 0) {
+		rc = MX_ENOMEM;
+		goto fail;
+	}
+	free(fwd);
+	free(hints);
+	free(outgoing);
+	free(listen);
+	free(listen_len);
+	*out = s;
+	return 0;
+fail:
+	if (err[0] == 0)
+		snprintf(err, errlen, "%s", mx_strerror(rc));
+	free(fwd);
+	free(hints);
+	free(outgoing);
+	free(listen);
+	free(listen_len);
+	serve_stop(s);
+	return rc;
+}
+
+void
+serve_stop(serve *s)
+{
+	if (s == NULL)
+		return;
+	if (s->tick != NULL)
+		event_free(s->tick);
+	/* Listener first: it abandons pending client queries, which cancels
+	 * their engine waiters. */
+	dnsl_free(s->dl);
+	eng_free(s->eng);
+	/* The engine cancelled its queries through io_cancel; free the rest. */
+	tp_free(s->tp);
+	for (size_t i = 0; i < TOKMAP_SIZE; i++) {
+		flight *f = s->tokmap[i], *next;
+		for (; f != NULL; f = next) {
+			next = f->next;
+			free(f);
+		}
+	}
+	free(s);
+}

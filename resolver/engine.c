@@ -1,0 +1,792 @@
+/*
+ * engine.c: requests, coalescing, the token table, limits, and the glue
+ * to the I/O edge.  The decisions of iteration live in iter.c.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "err.h"
+#include "hints.h"
+#include "rrtype.h"
+#include "zone.h"
+
+#define TABSIZE 4096
+
+static unsigned
+def(unsigned v, unsigned d)
+{
+	return v ? v : d;
+}
+
+uint32_t
+eng_rand32(eng *e)
+{
+	uint32_t v;
+	e->io.random(e->io.ctx, &v, sizeof(v));
+	return v;
+}
+
+bool
+eng_addr_allowed(const eng *e, const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+		uint32_t a = ntohl(s->sin_addr.s_addr);
+		if (!e->cfg.do_ip4)
+			return false;
+		/* 0/8 and 127/8 never, unless query-loopback (tests). */
+		if ((a >> 24) == 127 && !e->cfg.query_loopback)
+			return false;
+		if ((a >> 24) == 0 || a == 0xffffffffu)
+			return false;
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
+		if (!e->cfg.do_ip6)
+			return false;
+		if (IN6_IS_ADDR_UNSPECIFIED(&s->sin6_addr))
+			return false;
+		if (IN6_IS_ADDR_LOOPBACK(&s->sin6_addr) && !e->cfg.query_loopback)
+			return false;
+		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr))
+			return false;
+		return true;
+	}
+	return false;
+}
+
+/* Root hints: NS names and A/AAAA of those names. */
+static int
+load_hints(eng *e, char *err, size_t errlen)
+{
+	const char *text = e->cfg.root_hints ? e->cfg.root_hints : root_hints_builtin;
+	size_t len = e->cfg.root_hints ? e->cfg.root_hints_len : root_hints_builtin_len;
+	const char *fname = e->cfg.root_hints_name ? e->cfg.root_hints_name : "(built-in root hints)";
+	zone_reader z;
+	zone_rr *rr = malloc(sizeof(*rr));
+	int rc;
+
+	if (rr == NULL)
+		return MX_ENOMEM;
+	zone_reader_init(&z, text, len, fname, NULL, 3600000);
+	while ((rc = zone_next(&z, rr)) == 1) {
+		if (rr->type == RR_NS && name_is_root(rr->owner)) {
+			void *nv = realloc(e->hint_ns, (e->nhint_ns + 1) * sizeof(*e->hint_ns));
+			if (nv == NULL) {
+				rc = MX_ENOMEM;
+				break;
+			}
+			e->hint_ns = nv;
+			name_copy(e->hint_ns[e->nhint_ns++], rr->rdata);
+		} else if (rr->type == RR_A || rr->type == RR_AAAA) {
+			eng_addr a;
+			memset(&a, 0, sizeof(a));
+			if (rr->type == RR_A) {
+				struct sockaddr_in *s = (struct sockaddr_in *)&a.sa;
+				s->sin_family = AF_INET;
+				s->sin_port = htons(53);
+				memcpy(&s->sin_addr, rr->rdata, 4);
+				a.salen = sizeof(*s);
+			} else {
+				struct sockaddr_in6 *s = (struct sockaddr_in6 *)&a.sa;
+				s->sin6_family = AF_INET6;
+				s->sin6_port = htons(53);
+				memcpy(&s->sin6_addr, rr->rdata, 16);
+				a.salen = sizeof(*s);
+			}
+			void *nv = realloc(e->hint_addr, (e->nhint_addr + 1) * sizeof(*e->hint_addr));
+			if (nv == NULL) {
+				rc = MX_ENOMEM;
+				break;
+			}
+			e->hint_addr = nv;
+			e->hint_addr[e->nhint_addr++] = a;
+		}
+	}
+	free(rr);
+	if (rc < 0) {
+		if (rc == MX_ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", fname);
+		else
+			snprintf(err, errlen, "%s:%u: %s", fname, z.line, z.errmsg);
+		return rc;
+	}
+	if (e->nhint_ns == 0 || e->nhint_addr == 0) {
+		snprintf(err, errlen, "%s: no root NS records with addresses", fname);
+		return MX_EINVAL;
+	}
+	return 0;
+}
+
+int
+eng_new(const eng_config *cfg, const eng_io *io, eng **out, char *err,
+    size_t errlen)
+{
+	eng *e;
+	int rc;
+
+	*out = NULL;
+	if (errlen)
+		err[0] = 0;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return MX_ENOMEM;
+	e->cfg = *cfg;
+	e->io = *io;
+	e->cfg.max_referrals = def(cfg->max_referrals, 30);
+	e->cfg.max_cname = def(cfg->max_cname, 12);
+	e->cfg.max_queries = def(cfg->max_queries, 128);
+	e->cfg.max_depth = def(cfg->max_depth, 6);
+	e->cfg.request_timeout_ms = def(cfg->request_timeout_ms, 12000);
+	e->cfg.max_requests = def(cfg->max_requests, 10000);
+	if (cfg->mode == ENG_FORWARD) {
+		if (cfg->nforwarders == 0) {
+			snprintf(err, errlen, "forward mode needs upstream servers");
+			rc = MX_EINVAL;
+			goto fail;
+		}
+		e->fwd = calloc(cfg->nforwarders, sizeof(*e->fwd));
+		if (e->fwd == NULL) {
+			rc = MX_ENOMEM;
+			goto fail;
+		}
+		memcpy(e->fwd, cfg->forwarders, cfg->nforwarders * sizeof(*e->fwd));
+		e->cfg.forwarders = e->fwd;
+	}
+	e->cfg.root_hints = NULL;   /* not kept; parsed now */
+	if (cfg->mode == ENG_RECURSIVE) {
+		e->cfg.root_hints = cfg->root_hints;
+		rc = load_hints(e, err, errlen);
+		e->cfg.root_hints = NULL;
+		if (rc != 0)
+			goto fail;
+	}
+	e->tabsize = TABSIZE;
+	e->reqtab = calloc(e->tabsize, sizeof(*e->reqtab));
+	e->toktab = calloc(e->tabsize, sizeof(*e->toktab));
+	if (e->reqtab == NULL || e->toktab == NULL) {
+		rc = MX_ENOMEM;
+		goto fail;
+	}
+	if ((rc = mcache_new(20000, &e->mc)) != 0 || (rc = infra_new(&e->inf)) != 0)
+		goto fail;
+	e->seed = eng_rand32(e);
+	e->next_token = 1;
+	*out = e;
+	return 0;
+fail:
+	if (errlen && err[0] == 0)
+		snprintf(err, errlen, "%s", mx_strerror(rc));
+	eng_free(e);
+	return rc;
+}
+
+static void req_free(eng *e, ereq *r);
+static void req_unref(ereq *r);
+static void detach_subs(ereq *r);
+
+void
+eng_free(eng *e)
+{
+	if (e == NULL)
+		return;
+	/* No callbacks: the owner is going away.  Empty the run queue, and
+	 * cut every parent link first so that no request points at one
+	 * already freed. */
+	while (e->runq_head != NULL) {
+		ereq *r = e->runq_head;
+		e->runq_head = r->qnext;
+		r->queued = false;
+		req_unref(r);
+	}
+	for (ereq *r = e->all; r != NULL; r = r->next)
+		detach_subs(r);
+	while (e->all != NULL)
+		req_free(e, e->all);
+	mcache_free(e->mc);
+	infra_free(e->inf);
+	free(e->reqtab);
+	free(e->toktab);
+	free(e->hint_ns);
+	free(e->hint_addr);
+	free(e->fwd);
+	free(e);
+}
+
+/* Tables. */
+
+static uint32_t
+req_hash(const eng *e, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
+    unsigned flags)
+{
+	return name_hash(qname, e->seed) ^ ((uint32_t)qtype << 16 | qclass) ^ flags;
+}
+
+static ereq *
+req_find(eng *e, uint32_t h, const uint8_t *qname, uint16_t qtype,
+    uint16_t qclass, unsigned flags)
+{
+	for (ereq *r = e->reqtab[h % e->tabsize]; r != NULL; r = r->hnext)
+		if (r->hash == h && r->qtype == qtype && r->qclass == qclass &&
+		    r->flags == flags && !r->finished && name_eq(r->qname, qname))
+			return r;
+	return NULL;
+}
+
+static void
+tok_remove(eng *e, ereq *r)
+{
+	ereq **pp = &e->toktab[r->token % e->tabsize];
+
+	for (; *pp != NULL; pp = &(*pp)->tnext) {
+		if (*pp == r) {
+			*pp = r->tnext;
+			break;
+		}
+	}
+	r->tnext = NULL;
+}
+
+static ereq *
+tok_find(eng *e, uint64_t token)
+{
+	for (ereq *r = e->toktab[token % e->tabsize]; r != NULL; r = r->tnext)
+		if (r->outstanding && r->token == token)
+			return r;
+	return NULL;
+}
+
+static void
+req_unlink(eng *e, ereq *r)
+{
+	ereq **pp = &e->reqtab[r->hash % e->tabsize];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == r) {
+			*pp = r->hnext;
+			break;
+		}
+	}
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		e->all = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
+	e->st.in_flight--;
+}
+
+static void
+cancel_query(eng *e, ereq *r)
+{
+	if (!r->outstanding)
+		return;
+	r->outstanding = false;
+	tok_remove(e, r);
+	e->io.cancel(e->io.ctx, r->token);
+}
+
+/* Our waits on sub-requests end: they will not call us back.  The
+ * waiters stay in the sub-requests' lists, which free them. */
+static void
+detach_subs(ereq *r)
+{
+	for (size_t i = 0; i < r->nsubs; i++) {
+		if (r->subs[i] != NULL) {
+			r->subs[i]->cancelled = true;
+			r->subs[i]->parent = NULL;
+			r->subs[i] = NULL;
+		}
+	}
+	r->nsubs = 0;
+	r->pending_subs = 0;
+}
+
+/* A waiter of ours belonging to parent p goes away: p stops counting it. */
+static void
+forget_parent(eng_req *w)
+{
+	ereq *p = w->parent;
+
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nsubs; i++)
+		if (p->subs[i] == w)
+			p->subs[i] = NULL;
+	if (p->pending_subs > 0)
+		p->pending_subs--;
+	w->parent = NULL;
+}
+
+/* Free without callbacks (shutdown, allocation failure). */
+static void
+req_free(eng *e, ereq *r)
+{
+	eng_req *w, *next;
+
+	cancel_query(e, r);
+	if (!r->finished)
+		req_unlink(e, r);
+	r->finished = true;
+	detach_subs(r);
+	for (w = r->waiters; w != NULL; w = next) {
+		next = w->next;
+		forget_parent(w);
+		free(w);
+	}
+	r->waiters = NULL;
+	req_unref(r);
+}
+
+static ereq *
+req_new(eng *e, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
+    unsigned flags, unsigned depth, budget *b, uint32_t h)
+{
+	ereq *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	if (b == NULL && (b = calloc(1, sizeof(*b))) == NULL) {
+		free(r);
+		return NULL;
+	}
+	b->refs++;
+	r->budget = b;
+	name_copy(r->qname, qname);
+	name_copy(r->sname, qname);
+	r->qtype = qtype;
+	r->qclass = qclass;
+	r->flags = flags;
+	r->depth = depth;
+	r->hash = h;
+	r->refs = 1;
+	r->deadline_ms = e->now.mono_ms + e->cfg.request_timeout_ms;
+	region_init(&r->reg, REQ_REGION_LIMIT);
+	r->hnext = e->reqtab[h % e->tabsize];
+	e->reqtab[h % e->tabsize] = r;
+	r->next = e->all;
+	if (e->all)
+		e->all->prev = r;
+	e->all = r;
+	e->st.in_flight++;
+	return r;
+}
+
+/* Is a an ancestor of r (does r, through its waiters, serve a)? */
+static bool
+is_ancestor(const ereq *a, const ereq *r, unsigned depth)
+{
+	if (r == a)
+		return true;
+	if (depth > 16)
+		return true;   /* deeper than any legitimate chain: call it a loop */
+	for (const eng_req *w = r->waiters; w != NULL; w = w->next)
+		if (!w->cancelled && w->parent && is_ancestor(a, w->parent, depth + 1))
+			return true;
+	return false;
+}
+
+static eng_req *
+add_waiter(ereq *r, eng_done_fn done, void *arg, ereq *parent)
+{
+	eng_req *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->req = r;
+	w->done = done;
+	w->arg = arg;
+	w->parent = parent;
+	w->next = r->waiters;
+	r->waiters = w;
+	return w;
+}
+
+static void
+req_unref(ereq *r)
+{
+	if (--r->refs > 0)
+		return;
+	if (r->budget && --r->budget->refs == 0)
+		free(r->budget);
+	region_free(&r->reg);
+	free(r);
+}
+
+void
+req_schedule(eng *e, ereq *r)
+{
+	if (r->queued || r->finished)
+		return;
+	r->queued = true;
+	r->refs++;
+	r->qnext = NULL;
+	if (e->runq_tail)
+		e->runq_tail->qnext = r;
+	else
+		e->runq_head = r;
+	e->runq_tail = r;
+}
+
+static void
+drain(eng *e)
+{
+	if (e->draining)
+		return;
+	e->draining = true;
+	while (e->runq_head != NULL) {
+		ereq *r = e->runq_head;
+		e->runq_head = r->qnext;
+		if (e->runq_head == NULL)
+			e->runq_tail = NULL;
+		r->queued = false;
+		if (!r->finished)
+			iter_next(e, r);
+		req_unref(r);
+	}
+	e->draining = false;
+}
+
+static void
+deliver_now(eng_done_fn done, void *arg, unsigned rcode, unsigned ede,
+    const char *why)
+{
+	eng_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.rcode = rcode;
+	res.status = SEC_INDETERMINATE;
+	res.has_ede = rcode == RCODE_SERVFAIL;
+	res.ede = (uint16_t)ede;
+	res.reason = why;
+	done(arg, &res);
+}
+
+int
+eng_resolve(eng *e, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
+    unsigned flags, eng_time now, eng_done_fn done, void *arg, eng_req **out)
+{
+	uint8_t lname[NAME_MAX_WIRE];
+	ereq *r;
+	eng_req *w;
+
+	*out = NULL;
+	e->now = now;
+	e->st.requests++;
+	if (qclass != CLASS_IN || (rrtype_is_meta(qtype) && qtype != RR_ANY)) {
+		deliver_now(done, arg, RCODE_REFUSED, 0, NULL);
+		return 0;
+	}
+	name_copy(lname, qname);
+	name_lower(lname);
+	uint32_t h = req_hash(e, lname, qtype, qclass, flags);
+	r = req_find(e, h, lname, qtype, qclass, flags);
+	if (r != NULL) {
+		e->st.coalesced++;
+		if ((w = add_waiter(r, done, arg, NULL)) == NULL)
+			return MX_ENOMEM;
+		*out = w;
+		return 0;
+	}
+	if (e->st.in_flight >= e->cfg.max_requests) {
+		e->st.servfail++;
+		deliver_now(done, arg, RCODE_SERVFAIL, EDE_OTHER, "too many requests in flight");
+		return 0;
+	}
+	if ((r = req_new(e, lname, qtype, qclass, flags, 0, NULL, h)) == NULL)
+		return MX_ENOMEM;
+	if ((w = add_waiter(r, done, arg, NULL)) == NULL) {
+		req_free(e, r);
+		return MX_ENOMEM;
+	}
+	/* iter_next may answer at once: req_finish then clears sync_w. */
+	e->sync_w = w;
+	iter_next(e, r);
+	*out = e->sync_w;
+	e->sync_w = NULL;
+	drain(e);
+	return 0;
+}
+
+int
+req_sub(eng *e, ereq *r, const uint8_t *name, uint16_t qtype)
+{
+	uint8_t lname[NAME_MAX_WIRE];
+	ereq *s;
+	eng_req *w;
+
+	if (r->depth + 1 > e->cfg.max_depth || r->nsubs >= REQ_MAX_SUBS)
+		return MX_ELIMIT;
+	name_copy(lname, name);
+	name_lower(lname);
+	uint32_t h = req_hash(e, lname, qtype, CLASS_IN, 0);
+	s = req_find(e, h, lname, qtype, CLASS_IN, 0);
+	if (s != NULL) {
+		/* Joining a request that waits for us would deadlock. */
+		if (is_ancestor(s, r, 0))
+			return MX_ELOOP;
+	} else {
+		if ((s = req_new(e, lname, qtype, CLASS_IN, 0, r->depth + 1, r->budget, h)) == NULL)
+			return MX_ENOMEM;
+		s->deadline_ms = r->deadline_ms;
+	}
+	if ((w = add_waiter(s, NULL, NULL, r)) == NULL)
+		return MX_ENOMEM;
+	r->subs[r->nsubs++] = w;
+	r->pending_subs++;
+	if (s->waiters == w && w->next == NULL)
+		req_schedule(e, s);   /* a new request: start it after this event */
+	return 0;
+}
+
+/* Deliver a result: detach from the tables first, so callbacks may start
+ * new requests or cancel others freely. */
+void
+req_finish(eng *e, ereq *r, unsigned rcode, msg_rr *const sec[SEC_COUNT],
+    const uint16_t cnt[SEC_COUNT], unsigned ede, const char *why)
+{
+	eng_result res;
+	eng_req *w, *next;
+
+	if (r->finished)
+		return;
+	cancel_query(e, r);
+	req_unlink(e, r);
+	r->finished = true;
+	detach_subs(r);
+	memset(&res, 0, sizeof(res));
+	res.rcode = rcode;
+	res.status = SEC_INDETERMINATE;
+	for (int s = 0; s < SEC_COUNT; s++) {
+		res.rr[s] = sec ? sec[s] : NULL;
+		res.count[s] = cnt ? cnt[s] : 0;
+	}
+	if (rcode == RCODE_SERVFAIL) {
+		e->st.servfail++;
+		res.has_ede = true;
+		res.ede = (uint16_t)ede;
+		res.reason = why;
+	}
+	w = r->waiters;
+	r->waiters = NULL;
+	for (; w != NULL; w = next) {
+		next = w->next;
+		if (w->cancelled) {
+			free(w);
+		} else if (w->parent != NULL) {
+			ereq *p = w->parent;
+			forget_parent(w);
+			free(w);
+			iter_sub_done(e, p, &res);
+		} else {
+			eng_done_fn done = w->done;
+			void *arg = w->arg;
+			if (e->sync_w == w)
+				e->sync_w = NULL;
+			free(w);
+			done(arg, &res);
+		}
+	}
+	req_unref(r);
+}
+
+void
+req_servfail(eng *e, ereq *r, unsigned ede, const char *why)
+{
+	req_finish(e, r, RCODE_SERVFAIL, NULL, NULL, ede, why);
+}
+
+void
+eng_cancel(eng *e, eng_req *w)
+{
+	(void)e;
+	/* The waiter stays in its request's list, which frees it. */
+	if (w != NULL)
+		w->cancelled = true;
+}
+
+int
+req_send(eng *e, ereq *r, const eng_addr *a, const uint8_t *qname,
+    uint16_t qtype, bool tcp)
+{
+	uint8_t pkt[512];
+	msg_builder b;
+	uint16_t flags = 0;
+	int len, rc;
+
+	if (r->budget->queries >= e->cfg.max_queries)
+		return MX_ELIMIT;
+	r->budget->queries++;
+	name_copy(r->qplain, qname);
+	name_copy(r->qsent, qname);
+	/* 0x20 (draft-vixie-dnsext-dns0x20): random case on every letter,
+	 * checked on the reply.  Not toward forwarders, which may answer
+	 * from a cache with their own case. */
+	r->used_0x20 = e->cfg.mode == ENG_RECURSIVE &&
+	    infra_use_0x20(e->inf, (const struct sockaddr *)&a->sa, e->now.mono_ms);
+	if (r->used_0x20) {
+		uint8_t bits[32];
+		size_t n = name_len(r->qsent), bi = 0;
+		e->io.random(e->io.ctx, bits, sizeof(bits));
+		for (size_t i = 0; i < n; i++) {
+			uint8_t *c = &r->qsent[i];
+			if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')) {
+				if (bits[bi / 8 % 32] & (1u << (bi % 8)))
+					*c ^= 0x20;
+				bi++;
+			}
+		}
+	}
+	r->qtype_sent = qtype;
+	e->io.random(e->io.ctx, &r->qid, sizeof(r->qid));
+	if (e->cfg.mode == ENG_FORWARD)
+		flags = FLAG_RD | FLAG_CD;   /* raw data for our own validation */
+	mb_init(&b, pkt, sizeof(pkt), r->qid, flags);
+	if ((rc = mb_question(&b, r->qsent, qtype, CLASS_IN)) != 0)
+		return rc;
+	if ((rc = mb_opt(&b, EDNS_BUFSIZE, 0, 0, EDNS_DO, NULL, 0)) != 0)
+		return rc;
+	if ((len = mb_finish(&b)) < 0)
+		return len;
+	r->qaddr = *a;
+	r->tcp = tcp;
+	r->token = e->next_token++;
+	r->sent_ms = e->now.mono_ms;
+	unsigned rto = infra_rto(e->inf, (const struct sockaddr *)&a->sa, e->now.mono_ms);
+	if (tcp)
+		rto = rto * 2 + 1000;   /* a handshake more */
+	rc = e->io.send(e->io.ctx, r->token, (const struct sockaddr *)&a->sa,
+	    a->salen, pkt, (size_t)len, tcp, rto);
+	if (rc != 0)
+		return rc;
+	r->outstanding = true;
+	r->tnext = e->toktab[r->token % e->tabsize];
+	e->toktab[r->token % e->tabsize] = r;
+	e->st.queries_sent++;
+	if (tcp)
+		e->st.tcp_queries++;
+	return 0;
+}
+
+int
+eng_reply(eng *e, uint64_t token, const uint8_t *pkt, size_t len, eng_time now)
+{
+	ereq *r = tok_find(e, token);
+	region tmp;
+	msg m;
+	uint16_t id, flags;
+
+	e->now = now;
+	if (r == NULL)
+		return 0;   /* stale: nothing waits for it */
+	/* RFC 5452 9.1: ID, question and source (the connected socket) must
+	 * all match; anything else is dropped and we keep waiting. */
+	if (msg_parse_header(pkt, len, &id, &flags) != 0 || id != r->qid ||
+	    !(flags & FLAG_QR) || FLAG_OPCODE(flags) != 0) {
+		e->st.dropped++;
+		return MX_EAGAIN;
+	}
+	/* Names compressed against the question would come back in our
+	 * random 0x20 case: put the plain name back into a copy of the
+	 * packet first, so everything parses in the case we asked with. */
+	size_t qlen = name_len(r->qsent);
+	if (len >= MSG_HDR_LEN + qlen && len <= sizeof(e->scratch) &&
+	    memcmp(pkt + MSG_HDR_LEN, r->qsent, qlen) == 0) {
+		memcpy(e->scratch, pkt, len);
+		memcpy(e->scratch + MSG_HDR_LEN, r->qplain, qlen);
+		pkt = e->scratch;
+	} else if (r->used_0x20) {
+		/* The question is not ours, or its case changed. */
+		if (len >= MSG_HDR_LEN + qlen && name_eq(pkt + MSG_HDR_LEN, r->qsent))
+			infra_case_changed(e->inf, (const struct sockaddr *)&r->qaddr.sa, now.mono_ms);
+		e->st.dropped++;
+		return MX_EAGAIN;
+	}
+	region_init(&tmp, 4u << 20);
+	if (msg_parse(pkt, len, &tmp, &m) != 0 || m.qdcount != 1 ||
+	    m.qtype != r->qtype_sent || m.qclass != CLASS_IN ||
+	    !name_eq(m.qname, r->qplain)) {
+		region_free(&tmp);
+		e->st.dropped++;
+		return MX_EAGAIN;
+	}
+	r->outstanding = false;
+	tok_remove(e, r);
+	infra_rtt_sample(e->inf, (const struct sockaddr *)&r->qaddr.sa,
+	    (unsigned)(now.mono_ms - r->sent_ms), now.mono_ms);
+	iter_reply(e, r, &m);
+	region_free(&tmp);
+	drain(e);
+	return 0;
+}
+
+void
+eng_fail(eng *e, uint64_t token, int err, eng_time now)
+{
+	ereq *r = tok_find(e, token);
+
+	e->now = now;
+	if (r == NULL)
+		return;
+	r->outstanding = false;
+	tok_remove(e, r);
+	if (err == MX_EAGAIN) {
+		e->st.timeouts++;
+		infra_timed_out(e->inf, (const struct sockaddr *)&r->qaddr.sa, now.mono_ms);
+	}
+	iter_query_failed(e, r, err);
+	drain(e);
+}
+
+void
+eng_tick(eng *e, eng_time now)
+{
+	ereq *r, *next;
+
+	e->now = now;
+	for (r = e->all; r != NULL; r = next) {
+		next = r->next;
+		if (now.mono_ms >= r->deadline_ms) {
+			/* Finishing r may finish others (its waiters); start
+			 * over from the head to stay on live entries. */
+			req_servfail(e, r, EDE_NO_REACHABLE_AUTHORITY,
+			    "request timed out");
+			next = e->all;
+		}
+	}
+	drain(e);
+}
+
+int
+chain_add(ereq *r, const msg_rr *rr)
+{
+	if (r->nchain == r->chaincap) {
+		size_t ncap = r->chaincap ? r->chaincap * 2 : 8;
+		msg_rr *nv = region_alloc(&r->reg, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return MX_ENOMEM;
+		if (r->nchain)
+			memcpy(nv, r->chain, r->nchain * sizeof(*nv));
+		r->chain = nv;
+		r->chaincap = ncap;
+	}
+	msg_rr *c = &r->chain[r->nchain];
+	*c = *rr;
+	c->owner = region_memdup(&r->reg, rr->owner, name_len(rr->owner));
+	c->rdata = region_memdup(&r->reg, rr->rdata, rr->rdlen);
+	if (c->owner == NULL || c->rdata == NULL)
+		return MX_ENOMEM;
+	r->nchain++;
+	return 0;
+}
+
+void
+eng_get_stats(const eng *e, eng_stats *st)
+{
+	*st = e->st;
+}

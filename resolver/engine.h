@@ -1,0 +1,140 @@
+/*
+ * engine.h: the query engine: recursive iteration from the root, or
+ * forwarding to upstream resolvers; CNAME and DNAME chains; coalescing of
+ * identical questions; limits on work per query.
+ *
+ * The engine does no I/O and reads no clock (STYLE.md rule 2).  It builds
+ * query packets and hands them to the I/O edge through eng_io; the edge
+ * reports back with eng_reply() or eng_fail(), and passes the time in.
+ * Tests drive it with scripted responses at a fixed time.
+ *
+ * Threading: none; everything runs on the caller's event loop.
+ */
+#ifndef MXSEC_ENGINE_H
+#define MXSEC_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "msg.h"
+#include "status.h"
+
+typedef struct eng eng;
+typedef struct eng_req eng_req;
+
+/* The time, read at the I/O edge.  wall: for TTLs and signatures (may be
+ * moved by libfaketime); mono_ms: for RTTs and timeouts. */
+typedef struct eng_time {
+	time_t wall;
+	uint64_t mono_ms;
+} eng_time;
+
+typedef struct eng_addr {
+	struct sockaddr_storage sa;
+	socklen_t salen;
+} eng_addr;
+
+enum eng_mode { ENG_RECURSIVE, ENG_FORWARD };
+
+typedef struct eng_config {
+	enum eng_mode mode;
+	const eng_addr *forwarders;      /* ENG_FORWARD; copied */
+	size_t nforwarders;
+	const char *root_hints;          /* zone-file text; NULL: built in */
+	size_t root_hints_len;
+	const char *root_hints_name;     /* for messages */
+	bool query_loopback;             /* allow 127/8 and ::1 upstream */
+	bool do_ip4, do_ip6;
+	bool qname_minimisation;         /* RFC 9156, relaxed */
+	bool harden_glue;                /* only in-bailiwick glue */
+	/* Limits; 0 takes the default. */
+	unsigned max_referrals;          /* delegations followed per name: 30 */
+	unsigned max_cname;              /* CNAME/DNAME links: 12 */
+	unsigned max_queries;            /* upstream queries per request: 128 */
+	unsigned max_depth;              /* nested NS-address lookups: 6 */
+	unsigned request_timeout_ms;     /* whole request: 12000 */
+	unsigned max_requests;           /* requests in flight: 10000 */
+} eng_config;
+
+/* The I/O edge, as the engine sees it. */
+typedef struct eng_io {
+	void *ctx;
+	/* Send pkt (the engine's buffer: copy it) to sa over UDP or TCP.
+	 * Later the edge calls eng_reply() for each message received for
+	 * this token (UDP: until one is accepted) and eng_fail() on timeout
+	 * or error, unless cancel() was called first.  Returns 0 or an
+	 * error (then no callback comes). */
+	int (*send)(void *ctx, uint64_t token, const struct sockaddr *sa,
+	    socklen_t salen, const uint8_t *pkt, size_t len, bool tcp,
+	    unsigned timeout_ms);
+	void (*cancel)(void *ctx, uint64_t token);
+	/* Fill buf with unpredictable bytes (IDs, 0x20, server choice). */
+	void (*random)(void *ctx, void *buf, size_t n);
+} eng_io;
+
+/*
+ * What a client gets.  The records live until the callback returns: copy
+ * what you keep.  Answer: the CNAME/DNAME chain then the final RRset(s),
+ * with their RRSIGs; authority: SOA and NSEC/NSEC3 of a negative answer.
+ */
+typedef struct eng_result {
+	unsigned rcode;                  /* NOERROR, NXDOMAIN, SERVFAIL ... */
+	uint16_t count[SEC_COUNT];
+	msg_rr *rr[SEC_COUNT];
+	sec_status status;
+	bool has_ede;
+	uint16_t ede;
+	const char *reason;              /* why SERVFAIL / bogus; may be NULL */
+} eng_result;
+
+typedef void (*eng_done_fn)(void *arg, const eng_result *res);
+
+/* Request flags. */
+#define ENG_F_CD 0x01                    /* checking disabled (RFC 4035 3.2.2) */
+
+int eng_new(const eng_config *cfg, const eng_io *io, eng **out,
+    char *err, size_t errlen);
+void eng_free(eng *e);
+
+/*
+ * Resolve a question.  done() runs exactly once, unless the request is
+ * cancelled; it may run before eng_resolve() returns (then *out is NULL).
+ * Identical questions in flight share one resolution.
+ */
+int eng_resolve(eng *e, const uint8_t *qname, uint16_t qtype,
+    uint16_t qclass, unsigned flags, eng_time now, eng_done_fn done,
+    void *arg, eng_req **out);
+/* The client went away: its callback will not run. */
+void eng_cancel(eng *e, eng_req *r);
+
+/* A message arrived for token.  Returns MX_EAGAIN when it is not the
+ * answer to that query (wrong ID, question, 0x20 case, garbage): the edge
+ * drops it and keeps waiting (UDP).  0: consumed; the token is done. */
+int eng_reply(eng *e, uint64_t token, const uint8_t *pkt, size_t len,
+    eng_time now);
+/* The query for token timed out or failed; the token is done. */
+void eng_fail(eng *e, uint64_t token, int err, eng_time now);
+
+/* Call about once a second: requests past their deadline end with
+ * SERVFAIL, so no request outlives request_timeout_ms whatever its
+ * upstreams do. */
+void eng_tick(eng *e, eng_time now);
+
+/* Counters, for stats and tests. */
+typedef struct eng_stats {
+	uint64_t requests;       /* client requests */
+	uint64_t coalesced;      /* joined an identical request in flight */
+	uint64_t queries_sent;   /* upstream queries */
+	uint64_t tcp_queries;
+	uint64_t dropped;        /* replies not accepted (spoofed, garbage) */
+	uint64_t timeouts;
+	uint64_t servfail;       /* requests answered with SERVFAIL */
+	size_t in_flight;        /* requests now */
+} eng_stats;
+
+void eng_get_stats(const eng *e, eng_stats *st);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * infra.h: what the engine knows about upstream servers: smoothed RTT
+ * (RFC 6298-style), timeouts with backoff, and whether a server keeps the
+ * 0x20 case of questions.  Used to pick the fastest working server and to
+ * avoid unresponsive ones for a while.  Bounded: a fixed-size table, least
+ * recently used entries are forgotten.
+ */
+#ifndef MXSEC_INFRA_H
+#define MXSEC_INFRA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+typedef struct infra infra;
+
+#define INFRA_RTT_INIT 376     /* ms, for a server never heard from */
+#define INFRA_RTO_MIN 200
+#define INFRA_RTO_MAX 3000
+#define INFRA_RTT_MAX 120000   /* backoff ceiling */
+
+int infra_new(infra **out);
+void infra_free(infra *in);
+
+/* Smoothed RTT used for selection (backed-off after timeouts). */
+unsigned infra_rtt(infra *in, const struct sockaddr *sa, uint64_t now_ms);
+/* Retransmission timeout for the next query to sa. */
+unsigned infra_rto(infra *in, const struct sockaddr *sa, uint64_t now_ms);
+void infra_rtt_sample(infra *in, const struct sockaddr *sa, unsigned rtt_ms,
+    uint64_t now_ms);
+void infra_timed_out(infra *in, const struct sockaddr *sa, uint64_t now_ms);
+/* 0x20: a reply came with the question's case changed. */
+void infra_case_changed(infra *in, const struct sockaddr *sa, uint64_t now_ms);
+bool infra_use_0x20(infra *in, const struct sockaddr *sa, uint64_t now_ms);
+
+#endif
