@@ -124,8 +124,10 @@ tp_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The kernel's ephemeral range, where a source port hides best among
- * other traffic (RFC 5452 10: use the whole available range). */
+/* The kernel's ephemeral range: RFC 5452 9.2 asks for a range as large
+ * as practicable, and this is where the kernel itself puts short-lived
+ * ports, so fixed services keep out of it.  A range reaching below 1024
+ * is not used: we may run as root and take a privileged service's port. */
 static void
 tp_read_port_range(transport *t)
 {
@@ -162,8 +164,9 @@ tp_set_port(struct sockaddr_storage *ss, unsigned port)
 
 /*
  * Bind the source: a random configured address of the family, and for
- * UDP a random port (RFC 5452 9.2: port and ID together give about 30
- * bits for a spoofer to guess).  TCP lets the kernel pick the port.
+ * UDP an unpredictable port, different for each query in flight (RFC 5452
+ * 9.2), so a spoofer must guess port and ID together.  TCP needs no such
+ * help (the handshake proves the path) and lets the kernel pick.
  */
 static int
 tp_bind(transport *t, int fd, int family, bool udp)
@@ -419,7 +422,8 @@ tp_tcp_read(tp_query *q)
 			return MX_EIO;  /* error, or closed before the end */
 		q->rpos += (size_t)n;
 		if (q->rpos == 2) {
-			/* RFC 1035 4.2.2: a length of zero cannot be a message. */
+			/* RFC 1035 4.2.2 framing: a length of zero carries not
+			 * even the 12-octet header (4.1.1). */
 			q->rlen = wire_get_u16(q->rlenbuf);
 			if (q->rlen == 0)
 				return MX_EIO;
@@ -479,8 +483,9 @@ tp_tcp_cb(evutil_socket_t fd, short what, void *arg)
 			tp_fail(q, rc);
 			return;
 		}
-		/* One connection carries one query here (no pipelining, RFC
-		 * 7766 6.2.1): a message that is not the answer ends it. */
+		/* One connection carries one query here (no reuse or
+		 * pipelining, RFC 7766 6.2.1): a message that is not the
+		 * answer ends it. */
 		if (!tp_offer(q, q->rbuf, q->rlen))
 			tp_fail(q, MX_EIO);
 		return;
@@ -538,6 +543,8 @@ tp_send(transport *t, const struct sockaddr *sa, socklen_t salen,
 		goto fail;
 	}
 	if (tcp) {
+		/* RFC 1035 4.2.2 framing; length and message in one write
+		 * where possible (RFC 7766 8). */
 		q->wbuf[0] = (uint8_t)(len >> 8);
 		q->wbuf[1] = (uint8_t)len;
 		memcpy(q->wbuf + 2, pkt, len);
