@@ -78,6 +78,8 @@ typedef struct tconn {
 	dnsl_query *queries;        /* waiting for the resolver */
 	size_t npending;
 	bool paused;                /* reading stopped: backlog or pipeline */
+	bool stalled;               /* idle timeout with output unsent */
+	bool draining;              /* client sent EOF: flush, then close */
 	bool dead;                  /* close at the next kick */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
@@ -467,7 +469,7 @@ udp_send(dnsl_query *q, const uint8_t *pkt, size_t len)
 static bool
 conn_blocked(const tconn *c)
 {
-	return c->dead || c->npending >= TCP_PIPELINE_MAX ||
+	return c->dead || c->draining || c->npending >= TCP_PIPELINE_MAX ||
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) >= TCP_OUT_SOFT;
 }
 
@@ -481,7 +483,9 @@ tcp_send(tconn *c, uint8_t *frame, size_t len)
 		c->l->stats.send_errors++;
 		c->dead = true;
 		event_active(c->kick, EV_TIMEOUT, 0);
+		return;
 	}
+	evtimer_add(c->idle, &c->l->idle_tv);
 }
 
 /* Build and send the response; does not free q. */
@@ -740,6 +744,7 @@ conn_touch(tconn *c)
 {
 	dnsl *l = c->l;
 
+	c->stalled = false;
 	evtimer_add(c->idle, &l->idle_tv);
 	if (c == l->conns_tail)
 		return;
@@ -849,6 +854,11 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	tconn *c = arg;
 
 	(void)bev;
+	if (c->draining) {
+		conn_close(c);
+		return;
+	}
+	c->stalled = false;
 	evtimer_add(c->idle, &c->l->idle_tv);
 	if (c->paused)
 		conn_process(c);
@@ -857,11 +867,24 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	(void)bev;
-	/* EOF or error.  A client that half-closes while it waits for
-	 * answers is treated as gone: its queries are abandoned. */
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		conn_close(arg);
+	tconn *c = arg;
+
+	if (what & BEV_EVENT_ERROR) {
+		conn_close(c);
+	} else if (what & BEV_EVENT_EOF) {
+		/* A closed client and a half-closed one look the same; the
+		 * resolver should not work for a client that is likely gone,
+		 * so its queries are abandoned.  Answers already made still
+		 * go out, then the connection closes. */
+		while (c->queries != NULL)
+			query_abandon(c->queries);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+			conn_close(c);
+			return;
+		}
+		c->draining = true;
+		bufferevent_disable(bev, EV_READ);
+	}
 }
 
 static void
@@ -871,8 +894,11 @@ conn_idle_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	/* Waiting for the resolver is not idleness. */
-	if (c->npending > 0) {
+	/* Waiting for the resolver is not idleness; answers not yet taken
+	 * by the client get one more period, then the client is stuck. */
+	if (c->npending > 0 || (!c->stalled &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)) {
+		c->stalled = c->npending == 0;
 		evtimer_add(c->idle, &c->l->idle_tv);
 		return;
 	}

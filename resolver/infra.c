@@ -20,6 +20,7 @@ typedef struct ientry {
 	unsigned srtt;            /* ms, scaled by nothing: plain mean */
 	unsigned rttvar;
 	unsigned timeouts;        /* consecutive */
+	bool lame;                /* last answer was useless */
 	unsigned case_changed;    /* replies whose 0x20 case did not survive */
 } ientry;
 
@@ -128,7 +129,7 @@ infra_rtt_sample(infra *in, const struct sockaddr *sa, unsigned rtt,
 {
 	ientry *x = lookup(in, sa, now_ms, true);
 
-	if (x->timeouts > 0 || x->srtt > INFRA_RTO_MAX) {
+	if (x->timeouts > 0 || x->lame || x->srtt > INFRA_RTO_MAX) {
 		/* First answer after timeouts: trust the sample. */
 		x->srtt = rtt;
 		x->rttvar = rtt / 2;
@@ -139,6 +140,19 @@ infra_rtt_sample(infra *in, const struct sockaddr *sa, unsigned rtt,
 		x->srtt = (7 * x->srtt + rtt) / 8;
 	}
 	x->timeouts = 0;
+	x->lame = false;
+}
+
+#define INFRA_LAME_RTT 2500
+
+void
+infra_lame(infra *in, const struct sockaddr *sa, uint64_t now_ms)
+{
+	ientry *x = lookup(in, sa, now_ms, true);
+
+	x->lame = true;
+	if (x->srtt < INFRA_LAME_RTT)
+		x->srtt = INFRA_LAME_RTT;
 }
 
 void

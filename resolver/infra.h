@@ -29,6 +29,10 @@ unsigned infra_rto(infra *in, const struct sockaddr *sa, uint64_t now_ms);
 void infra_rtt_sample(infra *in, const struct sockaddr *sa, unsigned rtt_ms,
     uint64_t now_ms);
 void infra_timed_out(infra *in, const struct sockaddr *sa, uint64_t now_ms);
+/* The server answered, but uselessly (REFUSED, SERVFAIL, a lame or broken
+ * referral): avoid it for a while, as if it were slow, until it gives a
+ * useful answer again. */
+void infra_lame(infra *in, const struct sockaddr *sa, uint64_t now_ms);
 /* 0x20: a reply came with the question's case changed. */
 void infra_case_changed(infra *in, const struct sockaddr *sa, uint64_t now_ms);
 bool infra_use_0x20(infra *in, const struct sockaddr *sa, uint64_t now_ms);

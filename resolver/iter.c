@@ -587,6 +587,7 @@ take_link(eng *e, ereq *r, const msg *m, const msg_rr *link, bool is_dname,
 static void
 lame(eng *e, ereq *r, unsigned ede, const char *why)
 {
+	infra_lame(e->inf, (const struct sockaddr *)&r->qaddr.sa, e->now.mono_ms);
 	mark_tried(r, ede, why);
 	iter_next(e, r);
 }
