@@ -14,6 +14,7 @@
 #include "err.h"
 #include "log.h"
 #include "serve.h"
+#include "ta.h"
 #include "transport.h"
 #include "zone.h"
 
@@ -226,6 +227,9 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 	tp_config tc;
 	dnsl_config dc;
 	eng_addr *fwd = NULL;
+	ta_store tas;
+	eng_anchor *anchors = NULL;
+	const uint8_t **nta = NULL;
 	char *hints = NULL;
 	size_t hints_len = 0;
 	struct sockaddr_storage *outgoing = NULL, *listen = NULL;
@@ -233,6 +237,7 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 	int rc;
 
 	*out = NULL;
+	ta_store_init(&tas);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return MX_ENOMEM;
 	s->base = base;
@@ -272,6 +277,32 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 		ec.root_hints_len = hints_len;
 		ec.root_hints_name = cfg->root_hints;
 	}
+	/* Trust anchors: the files, or the built-in root KSKs. */
+	if (cfg->trust_anchor_files.n == 0) {
+		if ((rc = ta_store_add_builtin(&tas)) != 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < cfg->trust_anchor_files.n; i++)
+		if ((rc = ta_store_load_file(&tas, cfg->trust_anchor_files.v[i], err, errlen)) != 0)
+			goto fail;
+	if ((anchors = calloc(tas.n ? tas.n : 1, sizeof(*anchors))) == NULL) {
+		rc = MX_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < tas.n; i++)
+		anchors[i] = (eng_anchor){ tas.v[i].owner, tas.v[i].type,
+		    tas.v[i].rdlen, tas.v[i].rdata };
+	ec.anchors = anchors;
+	ec.nanchors = tas.n;
+	if ((nta = calloc(cfg->domain_insecure.n ? cfg->domain_insecure.n : 1, sizeof(*nta))) == NULL) {
+		rc = MX_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < cfg->domain_insecure.n; i++)
+		nta[i] = cfg->domain_insecure.v[i].wire;
+	ec.insecure = nta;
+	ec.ninsecure = cfg->domain_insecure.n;
+	ec.nsec3_max_iterations = cfg->nsec3_max_iterations;
 	ec.query_loopback = cfg->query_loopback;
 	ec.do_ip4 = cfg->do_ip4;
 	ec.do_ip6 = cfg->do_ip6;
@@ -312,11 +343,17 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 	free(outgoing);
 	free(listen);
 	free(listen_len);
+	free(anchors);
+	free(nta);
+	ta_store_free(&tas);
 	*out = s;
 	return 0;
 fail:
 	if (err[0] == 0)
 		snprintf(err, errlen, "%s", mx_strerror(rc));
+	free(anchors);
+	free(nta);
+	ta_store_free(&tas);
 	free(fwd);
 	free(hints);
 	free(outgoing);

@@ -123,6 +123,50 @@ load_hints(eng *e, char *err, size_t errlen)
 	return 0;
 }
 
+/* Anchors and negative anchors are copied: the caller's may go away. */
+static int
+copy_anchors(eng *e, const eng_config *cfg)
+{
+	size_t total = 0;
+
+	e->cfg.anchors = NULL;
+	e->cfg.insecure = NULL;
+	if (cfg->nanchors > 0) {
+		for (size_t i = 0; i < cfg->nanchors; i++)
+			total += name_len(cfg->anchors[i].owner) + cfg->anchors[i].rdlen;
+		e->anchors = calloc(cfg->nanchors, sizeof(*e->anchors));
+		e->anchor_data = malloc(total ? total : 1);
+		if (e->anchors == NULL || e->anchor_data == NULL)
+			return MX_ENOMEM;
+		uint8_t *p = e->anchor_data;
+		for (size_t i = 0; i < cfg->nanchors; i++) {
+			const eng_anchor *a = &cfg->anchors[i];
+			size_t nl = name_len(a->owner);
+			memcpy(p, a->owner, nl);
+			name_lower(p);
+			e->anchors[i].owner = p;
+			p += nl;
+			memcpy(p, a->rdata, a->rdlen);
+			e->anchors[i].rdata = p;
+			e->anchors[i].rdlen = a->rdlen;
+			e->anchors[i].type = a->type;
+			p += a->rdlen;
+		}
+		e->nanchors = cfg->nanchors;
+	}
+	if (cfg->ninsecure > 0) {
+		e->insecure = calloc(cfg->ninsecure, sizeof(*e->insecure));
+		if (e->insecure == NULL)
+			return MX_ENOMEM;
+		for (size_t i = 0; i < cfg->ninsecure; i++) {
+			name_copy(e->insecure[i], cfg->insecure[i]);
+			name_lower(e->insecure[i]);
+		}
+		e->ninsecure = cfg->ninsecure;
+	}
+	return 0;
+}
+
 int
 eng_new(const eng_config *cfg, const eng_io *io, eng **out, char *err,
     size_t errlen)
@@ -143,6 +187,13 @@ eng_new(const eng_config *cfg, const eng_io *io, eng **out, char *err,
 	e->cfg.max_depth = def(cfg->max_depth, 6);
 	e->cfg.request_timeout_ms = def(cfg->request_timeout_ms, 12000);
 	e->cfg.max_requests = def(cfg->max_requests, 10000);
+	e->cfg.nsec3_max_iterations = def(cfg->nsec3_max_iterations, 150);
+	e->cfg.max_verifications = def(cfg->max_verifications, 64);
+	e->cfg.max_sigs_per_rrset = def(cfg->max_sigs_per_rrset, 8);
+	e->cfg.max_key_tries = def(cfg->max_key_tries, 4);
+	e->cfg.max_nsec3_hashes = def(cfg->max_nsec3_hashes, 150);
+	if ((rc = copy_anchors(e, cfg)) != 0)
+		goto fail;
 	if (cfg->mode == ENG_FORWARD) {
 		if (cfg->nforwarders == 0) {
 			snprintf(err, errlen, "forward mode needs upstream servers");
@@ -213,6 +264,9 @@ eng_free(eng *e)
 	free(e->toktab);
 	free(e->hint_ns);
 	free(e->hint_addr);
+	free(e->anchors);
+	free(e->anchor_data);
+	free(e->insecure);
 	free(e->fwd);
 	free(e);
 }
@@ -351,9 +405,13 @@ req_new(eng *e, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
 
 	if (r == NULL)
 		return NULL;
-	if (b == NULL && (b = calloc(1, sizeof(*b))) == NULL) {
-		free(r);
-		return NULL;
+	if (b == NULL) {
+		if ((b = calloc(1, sizeof(*b))) == NULL) {
+			free(r);
+			return NULL;
+		}
+		b->verifications = e->cfg.max_verifications;
+		b->hashes = e->cfg.max_nsec3_hashes;
 	}
 	b->refs++;
 	r->budget = b;
@@ -513,8 +571,17 @@ eng_resolve(eng *e, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
 	return 0;
 }
 
+/* Internal lookups (name server addresses, DS, DNSKEY) are made with CD:
+ * raw data; whoever asked checks what it needs. */
 int
 req_sub(eng *e, ereq *r, const uint8_t *name, uint16_t qtype)
+{
+	return req_sub_flags(e, r, name, qtype, ENG_F_CD);
+}
+
+int
+req_sub_flags(eng *e, ereq *r, const uint8_t *name, uint16_t qtype,
+    unsigned flags)
 {
 	uint8_t lname[NAME_MAX_WIRE];
 	ereq *s;
@@ -524,14 +591,14 @@ req_sub(eng *e, ereq *r, const uint8_t *name, uint16_t qtype)
 		return MX_ELIMIT;
 	name_copy(lname, name);
 	name_lower(lname);
-	uint32_t h = req_hash(e, lname, qtype, CLASS_IN, 0);
-	s = req_find(e, h, lname, qtype, CLASS_IN, 0);
+	uint32_t h = req_hash(e, lname, qtype, CLASS_IN, flags);
+	s = req_find(e, h, lname, qtype, CLASS_IN, flags);
 	if (s != NULL) {
 		/* Joining a request that waits for us would deadlock. */
 		if (is_ancestor(s, r, 0))
 			return MX_ELOOP;
 	} else {
-		if ((s = req_new(e, lname, qtype, CLASS_IN, 0, r->depth + 1, r->budget, h)) == NULL)
+		if ((s = req_new(e, lname, qtype, CLASS_IN, flags, r->depth + 1, r->budget, h)) == NULL)
 			return MX_ENOMEM;
 		s->deadline_ms = r->deadline_ms;
 	}
@@ -550,6 +617,14 @@ void
 req_finish(eng *e, ereq *r, unsigned rcode, msg_rr *const sec[SEC_COUNT],
     const uint16_t cnt[SEC_COUNT], unsigned ede, const char *why)
 {
+	req_finish_status(e, r, rcode, sec, cnt, SEC_INDETERMINATE, ede, why);
+}
+
+void
+req_finish_status(eng *e, ereq *r, unsigned rcode,
+    msg_rr *const sec[SEC_COUNT], const uint16_t cnt[SEC_COUNT],
+    sec_status status, unsigned ede, const char *why)
+{
 	eng_result res;
 	eng_req *w, *next;
 
@@ -561,17 +636,20 @@ req_finish(eng *e, ereq *r, unsigned rcode, msg_rr *const sec[SEC_COUNT],
 	detach_subs(r);
 	memset(&res, 0, sizeof(res));
 	res.rcode = rcode;
-	res.status = SEC_INDETERMINATE;
+	res.status = status;
 	for (int s = 0; s < SEC_COUNT; s++) {
 		res.rr[s] = sec ? sec[s] : NULL;
 		res.count[s] = cnt ? cnt[s] : 0;
 	}
-	if (rcode == RCODE_SERVFAIL) {
+	if (rcode == RCODE_SERVFAIL)
 		e->st.servfail++;
+	if (rcode == RCODE_SERVFAIL || status == SEC_BOGUS || ede != 0) {
 		res.has_ede = true;
 		res.ede = (uint16_t)ede;
 		res.reason = why;
 	}
+	if (status == SEC_BOGUS)
+		e->st.bogus++;
 	w = r->waiters;
 	r->waiters = NULL;
 	for (; w != NULL; w = next) {

@@ -39,6 +39,14 @@ typedef struct eng_addr {
 
 enum eng_mode { ENG_RECURSIVE, ENG_FORWARD };
 
+/* A trust anchor: a DS or DNSKEY record for any name. */
+typedef struct eng_anchor {
+	const uint8_t *owner;
+	uint16_t type;                   /* RR_DS or RR_DNSKEY */
+	uint16_t rdlen;
+	const uint8_t *rdata;
+} eng_anchor;
+
 typedef struct eng_config {
 	enum eng_mode mode;
 	const eng_addr *forwarders;      /* ENG_FORWARD; copied */
@@ -50,6 +58,17 @@ typedef struct eng_config {
 	bool do_ip4, do_ip6;
 	bool qname_minimisation;         /* RFC 9156, relaxed */
 	bool harden_glue;                /* only in-bailiwick glue */
+	/* DNSSEC.  No anchors: nothing validates (indeterminate). */
+	const eng_anchor *anchors;       /* copied */
+	size_t nanchors;
+	const uint8_t *const *insecure;  /* negative trust anchors (RFC 7646) */
+	size_t ninsecure;
+	unsigned nsec3_max_iterations;   /* RFC 9276: 150 */
+	unsigned max_verifications;      /* signature checks per request: 64 */
+	unsigned max_sigs_per_rrset;     /* 8 */
+	unsigned max_key_tries;          /* DNSKEYs per key tag: 4 */
+	unsigned max_nsec3_hashes;       /* per request: 150 */
+	uint32_t val_skew;               /* clock skew allowed, seconds: 0 */
 	/* Limits; 0 takes the default. */
 	unsigned max_referrals;          /* delegations followed per name: 30 */
 	unsigned max_cname;              /* CNAME/DNAME links: 12 */
@@ -132,6 +151,7 @@ typedef struct eng_stats {
 	uint64_t dropped;        /* replies not accepted (spoofed, garbage) */
 	uint64_t timeouts;
 	uint64_t servfail;       /* requests answered with SERVFAIL */
+	uint64_t bogus;          /* answers found bogus */
 	size_t in_flight;        /* requests now */
 } eng_stats;
 

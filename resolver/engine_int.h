@@ -35,7 +35,22 @@ struct eng_req {
 typedef struct budget {
 	unsigned refs;
 	unsigned queries;
+	unsigned verifications;   /* signature checks left (KeyTrap) */
+	unsigned hashes;          /* NSEC3 hashes left (CVE-2023-50868) */
 } budget;
+
+/* Validation of a finished answer (val.c). */
+typedef struct vstate {
+	bool active;
+	unsigned rcode;
+	msg_rr *sec[SEC_COUNT];   /* copies, in the request's region */
+	uint16_t cnt[SEC_COUNT];
+	bool waiting;             /* a DS or DNSKEY sub-request is out */
+	uint8_t ask_name[NAME_MAX_WIRE];
+	uint16_t ask_type;
+	uint8_t ask_parent[NAME_MAX_WIRE];   /* zone whose keys check a DS */
+	unsigned asks;            /* sub-requests made, bounded */
+} vstate;
 
 typedef struct cand {
 	eng_addr a;
@@ -98,6 +113,8 @@ struct ereq {
 	uint64_t sent_ms;
 	unsigned last_ede;        /* why the last server failed */
 	const char *last_why;
+
+	vstate vs;
 };
 
 struct eng {
@@ -111,6 +128,11 @@ struct eng {
 	size_t nhint_ns;
 	eng_addr *hint_addr;
 	size_t nhint_addr;
+	eng_anchor *anchors;
+	uint8_t *anchor_data;
+	size_t nanchors;
+	uint8_t (*insecure)[NAME_MAX_WIRE];
+	size_t ninsecure;
 	ereq **reqtab;
 	ereq **toktab;
 	size_t tabsize;
@@ -136,9 +158,22 @@ void req_schedule(eng *e, ereq *r);
 int req_send(eng *e, ereq *r, const eng_addr *a, const uint8_t *qname,
     uint16_t qtype, bool tcp);
 int req_sub(eng *e, ereq *r, const uint8_t *name, uint16_t qtype);
+int req_sub_flags(eng *e, ereq *r, const uint8_t *name, uint16_t qtype,
+    unsigned flags);
+void req_finish_status(eng *e, ereq *r, unsigned rcode,
+    msg_rr *const sec[SEC_COUNT], const uint16_t cnt[SEC_COUNT],
+    sec_status status, unsigned ede, const char *why);
 uint32_t eng_rand32(eng *e);
 bool eng_addr_allowed(const eng *e, const struct sockaddr *sa);
 int chain_add(ereq *r, const msg_rr *rr);
+
+/* val.c */
+/* Validate the final answer (sections point into a message that lives
+ * only during the call: they are copied), then finish the request. */
+void val_begin(eng *e, ereq *r, unsigned rcode, msg_rr *const sec[SEC_COUNT],
+    const uint16_t cnt[SEC_COUNT]);
+void val_sub_done(eng *e, ereq *r, const eng_result *res);
+void val_continue(eng *e, ereq *r);
 
 /* iter.c */
 void iter_next(eng *e, ereq *r);

@@ -21,6 +21,7 @@ mx_strerror(int err)
 	case MX_ECOUNT: return "record count does not match the data";
 	case MX_EAGAIN: return "try again";
 	case MX_ELIMIT: return "limit exceeded";
+	case MX_EVERIFY: return "signature does not verify";
 	}
 	return "unknown error";
 }

@@ -26,6 +26,7 @@ enum {
 	MX_ECOUNT = -14,    /* section or record count inconsistent */
 	MX_EAGAIN = -15,    /* try again later */
 	MX_ELIMIT = -16,    /* a configured limit was exceeded */
+	MX_EVERIFY = -17,   /* a signature or digest did not verify */
 };
 
 const char *mx_strerror(int err);

@@ -224,6 +224,10 @@ iter_next(eng *e, ereq *r)
 {
 	if (r->finished)
 		return;
+	if (r->vs.active) {
+		val_continue(e, r);
+		return;
+	}
 	if (e->now.mono_ms >= r->deadline_ms) {
 		req_servfail(e, r, EDE_NO_REACHABLE_AUTHORITY, "request timed out");
 		return;
@@ -289,6 +293,10 @@ iter_query_failed(eng *e, ereq *r, int err)
 void
 iter_sub_done(eng *e, ereq *r, const eng_result *res)
 {
+	if (r->vs.active) {
+		val_sub_done(e, r, res);
+		return;
+	}
 	/* The answer may end in addresses under another name (an NS name
 	 * that is an alias): take the addresses of the result itself. */
 	for (uint16_t i = 0; i < res->count[SEC_ANSWER]; i++) {
@@ -479,7 +487,7 @@ finish_answer(eng *e, ereq *r, const msg *m, const uint8_t *cur,
 	if (final_data && e->cfg.mode == ENG_RECURSIVE &&
 	    (r->qtype == RR_A || r->qtype == RR_AAAA || r->qtype == RR_NS))
 		store_set(e, m, SEC_ANSWER, cur, r->qtype, MC_AUTH);
-	req_finish(e, r, rcode, sec, cnt, 0, NULL);
+	val_begin(e, r, rcode, sec, cnt);
 }
 
 static bool

@@ -14,6 +14,7 @@ typedef struct mc_entry {
 	uint16_t type;
 	uint16_t count;
 	enum mc_rank rank;
+	uint32_t aux;
 	time_t expires;
 	uint8_t name[NAME_MAX_WIRE];    /* lower-cased */
 	size_t datalen;
@@ -122,6 +123,14 @@ mcache_put(mcache *m, const uint8_t *name, uint16_t type,
     const uint8_t *const *rdata, const uint16_t *len, size_t n,
     uint32_t ttl, enum mc_rank rank, time_t now)
 {
+	return mcache_put_aux(m, name, type, rdata, len, n, ttl, rank, 0, now);
+}
+
+int
+mcache_put_aux(mcache *m, const uint8_t *name, uint16_t type,
+    const uint8_t *const *rdata, const uint16_t *len, size_t n,
+    uint32_t ttl, enum mc_rank rank, uint32_t aux, time_t now)
+{
 	uint8_t lname[NAME_MAX_WIRE];
 	size_t datalen = 0, keep = 0;
 	uint8_t *data;
@@ -171,6 +180,7 @@ mcache_put(mcache *m, const uint8_t *name, uint16_t type,
 	e->datalen = datalen;
 	e->count = (uint16_t)keep;
 	e->rank = rank;
+	e->aux = aux;
 	e->expires = now + (time_t)ttl;
 	return 0;
 }
@@ -202,6 +212,7 @@ mcache_get(mcache *m, const uint8_t *name, uint16_t type, time_t now,
 	}
 	out->ttl = (uint32_t)(e->expires - now);
 	out->rank = e->rank;
+	out->aux = e->aux;
 	return 0;
 }
 

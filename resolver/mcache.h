@@ -21,6 +21,7 @@ enum mc_rank {
 	MC_HINT = 1,        /* root hints */
 	MC_GLUE = 2,        /* glue and referral NS (non-authoritative) */
 	MC_AUTH = 3,        /* authoritative answer */
+	MC_VALIDATED = 4,   /* checked by the validator */
 };
 
 typedef struct mcache mcache;
@@ -30,6 +31,7 @@ typedef struct mcache mcache;
 
 typedef struct mc_rrset {
 	uint16_t count;
+	uint32_t aux;               /* the owner's extra word (mcache_put_aux) */
 	uint32_t ttl;               /* remaining at the time of the get */
 	enum mc_rank rank;
 	uint16_t len[MC_MAX_RR];
@@ -46,6 +48,11 @@ void mcache_free(mcache *m);
 int mcache_put(mcache *m, const uint8_t *name, uint16_t type,
     const uint8_t *const *rdata, const uint16_t *len, size_t n,
     uint32_t ttl, enum mc_rank rank, time_t now);
+/* The same with an extra word stored beside the set (the validator keeps
+ * its verdicts there).  Rank rules as for mcache_put. */
+int mcache_put_aux(mcache *m, const uint8_t *name, uint16_t type,
+    const uint8_t *const *rdata, const uint16_t *len, size_t n,
+    uint32_t ttl, enum mc_rank rank, uint32_t aux, time_t now);
 /* MX_ENOTFOUND when absent or expired. */
 int mcache_get(mcache *m, const uint8_t *name, uint16_t type, time_t now,
     mc_rrset *out);
