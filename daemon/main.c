@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "buildcfg.h"
 #include "config.h"
@@ -119,6 +120,24 @@ main_log_start(const struct mxsec_config *cfg)
 	}
 }
 
+/* Every upstream UDP query has its own socket (random source port), so a
+ * busy resolver needs many descriptors: raise the soft limit to the hard
+ * one, up to 65536. */
+static void
+main_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_msg(LOG_LEVEL_WARNING, "cannot raise the open file limit");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -146,6 +165,7 @@ main(int argc, char **argv)
 	log_open("mxsecd", o.foreground ? LOG_TARGET_STDERR : cfg.log_target,
 	    o.debug ? LOG_LEVEL_DEBUG : cfg.log_level);
 	main_log_start(&cfg);
+	main_raise_nofile();
 	rc = loop_run(&cfg);
 	if (rc == 0) {
 		log_msg(LOG_LEVEL_NOTICE, "stopped");

@@ -118,7 +118,8 @@ io_send(void *ctx, uint64_t token, const struct sockaddr *sa, socklen_t salen,
 	    on_tp_fail, f, &f->q);
 	if (rc != 0) {
 		free(f);
-		return rc;
+		/* Out of sockets: the engine tries again a little later. */
+		return rc == MX_ELIMIT ? MX_EAGAIN : rc;
 	}
 	flight **pp = flight_slot(s, token);
 	f->next = *pp;

@@ -705,8 +705,7 @@ req_send(eng *e, ereq *r, const eng_addr *a, const uint8_t *qname,
 	/* 0x20 (draft-vixie-dnsext-dns0x20): random case on every letter,
 	 * checked on the reply.  Not toward forwarders, which may answer
 	 * from a cache with their own case. */
-	r->used_0x20 = e->cfg.mode == ENG_RECURSIVE &&
-	    infra_use_0x20(e->inf, (const struct sockaddr *)&a->sa, e->now.mono_ms);
+	r->used_0x20 = e->cfg.mode == ENG_RECURSIVE && !r->no_0x20_once;
 	if (r->used_0x20) {
 		uint8_t bits[32];
 		size_t n = name_len(r->qsent), bi = 0;
@@ -781,7 +780,7 @@ eng_reply(eng *e, uint64_t token, const uint8_t *pkt, size_t len, eng_time now)
 	} else if (r->used_0x20) {
 		/* The question is not ours, or its case changed. */
 		if (len >= MSG_HDR_LEN + qlen && name_eq(pkt + MSG_HDR_LEN, r->qsent))
-			infra_case_changed(e->inf, (const struct sockaddr *)&r->qaddr.sa, now.mono_ms);
+			r->saw_case_mismatch = true;
 		e->st.dropped++;
 		return MX_EAGAIN;
 	}
@@ -795,6 +794,8 @@ eng_reply(eng *e, uint64_t token, const uint8_t *pkt, size_t len, eng_time now)
 	}
 	r->outstanding = false;
 	tok_remove(e, r);
+	r->saw_case_mismatch = false;
+	r->no_0x20_once = false;
 	infra_rtt_sample(e->inf, (const struct sockaddr *)&r->qaddr.sa,
 	    (unsigned)(now.mono_ms - r->sent_ms), now.mono_ms);
 	iter_reply(e, r, &m);
@@ -829,6 +830,11 @@ eng_tick(eng *e, eng_time now)
 	e->now = now;
 	for (r = e->all; r != NULL; r = next) {
 		next = r->next;
+		if (r->deferred) {
+			/* The transport was full: try again now. */
+			r->deferred = false;
+			req_schedule(e, r);
+		}
 		if (now.mono_ms >= r->deadline_ms) {
 			/* Finishing r may finish others (its waiters); start
 			 * over from the head to stay on live entries. */

@@ -110,6 +110,9 @@ struct ereq {
 	uint16_t qtype_sent;
 	bool tcp;
 	bool used_0x20;
+	bool saw_case_mismatch;   /* a reply came back in another case */
+	bool no_0x20_once;        /* resend this one query without 0x20 */
+	bool deferred;            /* the transport was full: retry on tick */
 	uint64_t sent_ms;
 	unsigned last_ede;        /* why the last server failed */
 	const char *last_why;

@@ -21,7 +21,6 @@ typedef struct ientry {
 	unsigned rttvar;
 	unsigned timeouts;        /* consecutive */
 	bool lame;                /* last answer was useless */
-	unsigned case_changed;    /* replies whose 0x20 case did not survive */
 } ientry;
 
 struct infra {
@@ -163,21 +162,4 @@ infra_timed_out(infra *in, const struct sockaddr *sa, uint64_t now_ms)
 	x->timeouts++;
 	/* Selection avoids it: its RTT grows until it answers again. */
 	x->srtt = x->srtt * 2 > INFRA_RTT_MAX ? INFRA_RTT_MAX : x->srtt * 2 + 100;
-}
-
-void
-infra_case_changed(infra *in, const struct sockaddr *sa, uint64_t now_ms)
-{
-	ientry *x = lookup(in, sa, now_ms, true);
-	x->case_changed++;
-}
-
-bool
-infra_use_0x20(infra *in, const struct sockaddr *sa, uint64_t now_ms)
-{
-	ientry *x = lookup(in, sa, now_ms, false);
-	/* A server seen to change the case twice does not get 0x20 queries
-	 * any more: otherwise it would never be usable.  ID and port
-	 * randomness still protect those queries (RFC 5452 9.3). */
-	return x == NULL || x->case_changed < 2;
 }

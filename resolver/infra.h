@@ -1,7 +1,6 @@
 /*
  * infra.h: what the engine knows about upstream servers: smoothed RTT
- * (RFC 6298-style), timeouts with backoff, and whether a server keeps the
- * 0x20 case of questions.  Used to pick the fastest working server and to
+ * (RFC 6298-style), timeouts with backoff, and lame answers.  Used to pick the fastest working server and to
  * avoid unresponsive ones for a while.  Bounded: a fixed-size table, least
  * recently used entries are forgotten.
  */
@@ -33,8 +32,5 @@ void infra_timed_out(infra *in, const struct sockaddr *sa, uint64_t now_ms);
  * referral): avoid it for a while, as if it were slow, until it gives a
  * useful answer again. */
 void infra_lame(infra *in, const struct sockaddr *sa, uint64_t now_ms);
-/* 0x20: a reply came with the question's case changed. */
-void infra_case_changed(infra *in, const struct sockaddr *sa, uint64_t now_ms);
-bool infra_use_0x20(infra *in, const struct sockaddr *sa, uint64_t now_ms);
 
 #endif

@@ -260,6 +260,10 @@ iter_next(eng *e, ereq *r)
 		rc = req_send(e, r, &c->a, qn, qtype, false);
 		if (rc == MX_ELIMIT) {
 			req_servfail(e, r, EDE_OTHER, "too much work for one query");
+		} else if (rc == MX_EAGAIN) {
+			/* No socket free now: not this server's fault. */
+			r->budget->queries--;
+			r->deferred = true;
 		} else if (rc != 0) {
 			/* This server cannot be reached from here: next. */
 			c->tried = true;
@@ -285,6 +289,19 @@ iter_next(eng *e, ereq *r)
 void
 iter_query_failed(eng *e, ereq *r, int err)
 {
+	/* 0x20 fallback, for this one query only: replies came back with the
+	 * question's case changed and none in our case.  Ask the same server
+	 * once more in plain case (ID and port still guard it, RFC 5452).
+	 * Nothing is remembered, so forged replies cannot turn 0x20 off for
+	 * later queries. */
+	if (err == MX_EAGAIN && r->saw_case_mismatch && !r->no_0x20_once && !r->priming) {
+		r->no_0x20_once = true;
+		r->saw_case_mismatch = false;
+		if (req_send(e, r, &r->qaddr, r->qplain, r->qtype_sent, r->tcp) == 0)
+			return;
+	}
+	r->no_0x20_once = false;
+	r->saw_case_mismatch = false;
 	mark_tried(r, err == MX_EAGAIN ? EDE_NO_REACHABLE_AUTHORITY : EDE_NETWORK_ERROR,
 	    err == MX_EAGAIN ? "upstream timed out" : "upstream unreachable");
 	iter_next(e, r);
@@ -371,12 +388,26 @@ take_priming(eng *e, ereq *r, const msg *m)
 
 /* A referral to a zone below the current one (RFC 1034 5.3.3 step 4b):
  * its NS owner when there is one, else NULL. */
+/* Does the answer section hold anything about name (records owned by it,
+ * or a DNAME above it)?  Unrelated records are ignored, never trusted. */
+static bool
+answers_for(const msg *m, const uint8_t *name)
+{
+	for (uint16_t i = 0; i < m->count[SEC_ANSWER]; i++) {
+		const msg_rr *rr = &m->rr[SEC_ANSWER][i];
+		if (name_eq(rr->owner, name) ||
+		    (rr->type == RR_DNAME && name_is_below(name, rr->owner)))
+			return true;
+	}
+	return false;
+}
+
 static const uint8_t *
 find_referral(const ereq *r, const msg *m, const uint8_t *qn)
 {
 	const uint8_t *cut = NULL;
 
-	if (m->count[SEC_ANSWER] > 0 || m->rcode != RCODE_NOERROR)
+	if (answers_for(m, qn) || m->rcode != RCODE_NOERROR)
 		return NULL;
 	for (uint16_t i = 0; i < m->count[SEC_AUTHORITY]; i++) {
 		const msg_rr *rr = &m->rr[SEC_AUTHORITY][i];
@@ -632,7 +663,7 @@ reply_minimised(eng *e, ereq *r, const msg *m)
 		iter_next(e, r);
 		return;
 	}
-	if (m->count[SEC_ANSWER] == 0 && !has_soa(r, m) && !(m->flags & FLAG_AA)) {
+	if (!answers_for(m, r->qplain) && !has_soa(r, m) && !(m->flags & FLAG_AA)) {
 		lame(e, r, EDE_INVALID_DATA, "unusable answer to a minimised query");
 		return;
 	}
@@ -723,7 +754,7 @@ iter_reply(eng *e, ereq *r, const msg *m)
 	}
 	/* NODATA (RFC 2308 2.2): empty answer with the zone's SOA, or at
 	 * least an authoritative empty answer. */
-	if (m->count[SEC_ANSWER] == 0 && (has_soa(r, m) || (m->flags & FLAG_AA) ||
+	if (!answers_for(m, cur) && (has_soa(r, m) || (m->flags & FLAG_AA) ||
 	    e->cfg.mode == ENG_FORWARD)) {
 		finish_answer(e, r, m, cur, RCODE_NOERROR, false);
 		return;

@@ -139,6 +139,7 @@ name_rd(uint8_t *rd, const char *s)
 /* Misbehaviour switches for the current test. */
 static bool oob_glue;        /* test. refers oob.test to ns.evil.invalid + glue */
 static bool tc_always;       /* example.test answers TC over UDP */
+static bool flip_case;       /* example.test upper-cases the question */
 
 /* Build the answer of server ip to qi into out; 0 = no answer. */
 static size_t
@@ -204,6 +205,10 @@ answer(uint32_t ip, const qinfo *qi, bool tcp, uint8_t *out, size_t cap)
 	}
 	int len = mb_finish(&b);
 	assert_true(len > 0);
+	if (flip_case && ip == EXMPL)
+		for (size_t k = 12; k < 12 + name_len(qn); k++)
+			if (out[k] >= 'a' && out[k] <= 'z')
+				out[k] -= 32;
 	return (size_t)len;
 }
 
@@ -260,7 +265,7 @@ new_engine(bool qmin, enum eng_mode mode)
 		c.nforwarders = 1;
 	}
 	nq = next_q = 0;
-	oob_glue = tc_always = false;
+	oob_glue = tc_always = flip_case = false;
 	assert_int_equal(eng_new(&c, &fake_io, &e, err, sizeof(err)), 0);
 	return e;
 }
@@ -451,6 +456,59 @@ test_tc_goes_tcp(void **state)
 	eng_free(e);
 }
 
+/* A server that does not keep the question's case: its replies are
+ * dropped, the query times out, and only that one query is asked again
+ * without 0x20.  The next query to it uses 0x20 again (nothing learned). */
+static void
+test_0x20_fallback(void **state)
+{
+	eng *e = new_engine(false, ENG_RECURSIVE);
+	static uint8_t out[4096];
+	outcome o;
+	eng_req *r;
+	eng_time t = T0;
+	qinfo qi;
+	unsigned plain_sends = 0;
+
+	flip_case = true;
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(eng_resolve(e, N("www.example.test"), RR_A, CLASS_IN, 0, t, on_done, &o, &r), 0);
+	while (next_q < nq) {
+		sent *s = &q[next_q++];
+		if (s->cancelled)
+			continue;
+		decode(s, &qi);
+		size_t len = answer(s->ip, &qi, s->tcp, out, sizeof(out));
+		if (len == 0) {
+			eng_fail(e, s->token, MX_EAGAIN, t);
+			continue;
+		}
+		int rc = eng_reply(e, s->token, out, len, t);
+		if (rc == MX_EAGAIN) {
+			eng_fail(e, s->token, MX_EAGAIN, t);   /* it timed out */
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		if (s->ip == EXMPL) {
+			/* Accepted only when asked in the case it returns. */
+			bool upper = true;
+			for (size_t k = 0; k < name_len(qi.qname); k++)
+				if (qi.qname[k] >= 'a' && qi.qname[k] <= 'z')
+					upper = false;
+			bool lower = true;
+			for (size_t k = 0; k < name_len(qi.qname); k++)
+				if (qi.qname[k] >= 'A' && qi.qname[k] <= 'Z')
+					lower = false;
+			assert_true(upper || lower);
+			plain_sends++;
+		}
+	}
+	assert_true(o.done);
+	assert_int_equal(o.a, 0xc0000250);
+	assert_int_equal(plain_sends, 1);
+	eng_free(e);
+}
+
 static void
 test_cname_loop(void **state)
 {
@@ -579,6 +637,7 @@ main(void)
 		cmocka_unit_test(test_negative),
 		cmocka_unit_test(test_spoofed_replies_dropped),
 		cmocka_unit_test(test_tc_goes_tcp),
+		cmocka_unit_test(test_0x20_fallback),
 		cmocka_unit_test(test_cname_loop),
 		cmocka_unit_test(test_out_of_bailiwick_glue),
 		cmocka_unit_test(test_coalescing),
