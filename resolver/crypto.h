@@ -10,6 +10,12 @@
  * those is insecure, never bogus (RFC 4035 5.2).
  * DS digests (RFC 8624 3.3): 1 SHA-1, 2 SHA-256, 4 SHA-384; others
  * unsupported.
+ *
+ * Caveat: OpenSSL does not reliably report a failed allocation as one, so
+ * crypto.c installs OpenSSL's memory functions (CRYPTO_set_mem_functions,
+ * plain malloc/realloc/free that count failures per thread) from a
+ * constructor before main().  That is process-wide: anything else in the
+ * process that uses OpenSSL allocates through them too (harmlessly).
  */
 #ifndef MXSEC_CRYPTO_H
 #define MXSEC_CRYPTO_H

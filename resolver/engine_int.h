@@ -55,7 +55,10 @@ typedef struct vstate {
 typedef struct cand {
 	eng_addr a;
 	bool tried;
+	bool timed_out;           /* tried and silent: may be asked again */
 } cand;
+
+#define REQ_ROUNDS 3          /* passes over a zone's silent servers */
 
 struct ereq {
 	unsigned refs;            /* the tables' reference + the run queue's */
@@ -87,6 +90,7 @@ struct ereq {
 	unsigned nreferrals;
 	cand cands[REQ_MAX_CAND];
 	size_t ncands;
+	unsigned rounds;          /* passes over the servers of this zone */
 	uint8_t need[REQ_MAX_NEED][NAME_MAX_WIRE];   /* NS names w/o address */
 	size_t nneed, next_need;
 	eng_req *subs[REQ_MAX_SUBS];                 /* our waiters on subs */

@@ -97,6 +97,7 @@ static void
 zone_reset(ereq *r)
 {
 	r->have_zone = false;
+	r->rounds = 0;
 	r->ncands = 0;
 	r->nneed = 0;
 	r->next_need = 0;
@@ -170,9 +171,12 @@ pick(eng *e, ereq *r)
 static void
 mark_tried(ereq *r, unsigned ede, const char *why)
 {
-	for (size_t i = 0; i < r->ncands; i++)
-		if (same_addr(&r->cands[i].a, &r->qaddr))
+	for (size_t i = 0; i < r->ncands; i++) {
+		if (same_addr(&r->cands[i].a, &r->qaddr)) {
 			r->cands[i].tried = true;
+			r->cands[i].timed_out = ede == EDE_NO_REACHABLE_AUTHORITY;
+		}
+	}
 	r->last_ede = ede;
 	r->last_why = why;
 }
@@ -282,6 +286,22 @@ iter_next(eng *e, ereq *r)
 	start_subs(e, r);
 	if (r->pending_subs > 0)
 		return;
+	/* Every server tried: the silent ones get another chance, with the
+	 * longer timeout their backoff gives them (RFC 1035 7.2: retransmit,
+	 * RFC 6298 5.5 backoff), a few passes at most. */
+	if (++r->rounds < REQ_ROUNDS) {
+		bool again = false;
+		for (size_t i = 0; i < r->ncands; i++) {
+			if (r->cands[i].timed_out) {
+				r->cands[i].tried = false;
+				again = true;
+			}
+		}
+		if (again) {
+			iter_next(e, r);
+			return;
+		}
+	}
 	req_servfail(e, r, r->last_ede ? r->last_ede : EDE_NO_REACHABLE_AUTHORITY,
 	    r->last_why ? r->last_why : "no reachable authority");
 }
