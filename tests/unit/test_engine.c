@@ -74,6 +74,7 @@ fake_random(void *ctx, void *buf, size_t n)
 }
 
 static const eng_io fake_io = { NULL, fake_send, fake_cancel, fake_random };
+static size_t fwd_count = 2;
 static const eng_time T0 = { 1700000000, 1000 };
 
 /* ---- the scripted servers ---- */
@@ -245,7 +246,7 @@ new_engine(bool qmin, enum eng_mode mode)
 	eng_config c;
 	eng *e;
 	char err[200];
-	static eng_addr fwd;
+	static eng_addr fwd[2];
 
 	memset(&c, 0, sizeof(c));
 	c.mode = mode;
@@ -255,14 +256,18 @@ new_engine(bool qmin, enum eng_mode mode)
 	c.qname_minimisation = qmin;
 	c.harden_glue = true;
 	if (mode == ENG_FORWARD) {
-		struct sockaddr_in *s = (struct sockaddr_in *)&fwd.sa;
-		memset(&fwd, 0, sizeof(fwd));
-		s->sin_family = AF_INET;
-		s->sin_port = htons(53);
-		s->sin_addr.s_addr = htonl(EXMPL);
-		fwd.salen = sizeof(*s);
-		c.forwarders = &fwd;
-		c.nforwarders = 1;
+		/* The first upstream is silent; failover must find the second. */
+		uint32_t ips[2] = { ROOT2, EXMPL };
+		memset(fwd, 0, sizeof(fwd));
+		for (int i = 0; i < 2; i++) {
+			struct sockaddr_in *s = (struct sockaddr_in *)&fwd[i].sa;
+			s->sin_family = AF_INET;
+			s->sin_port = htons(53);
+			s->sin_addr.s_addr = htonl(ips[i]);
+			fwd[i].salen = sizeof(*s);
+		}
+		c.forwarders = fwd;
+		c.nforwarders = fwd_count;
 	}
 	nq = next_q = 0;
 	oob_glue = tc_always = flip_case = false;
@@ -347,6 +352,25 @@ test_referrals(void **state)
 	assert_int_equal(o.a, 0xc0000250);
 	assert_int_equal(nq - before, 1);
 	assert_int_equal(q[before].ip, EXMPL);
+	eng_free(e);
+}
+
+/* A server that timed out is avoided for a while: later questions that
+ * start at the root ask the answering root server first. */
+static void
+test_rtt_avoids_silent(void **state)
+{
+	eng *e = new_engine(false, ENG_RECURSIVE);
+	outcome o = resolve(e, "www.example.test", RR_A);
+	assert_int_equal(o.a, 0xc0000250);
+	for (int round = 0; round < 5; round++) {
+		char name[32];
+		size_t before = nq;
+		snprintf(name, sizeof(name), "x%d.invalid", round);
+		o = resolve(e, name, RR_A);
+		assert_int_equal(o.rcode, RCODE_NXDOMAIN);
+		assert_int_equal(q[before].ip, ROOT1);
+	}
 	eng_free(e);
 }
 
@@ -604,8 +628,17 @@ test_forward_mode(void **state)
 	qinfo qi;
 
 	assert_int_equal(o.a, 0xc0000250);
-	assert_int_equal(nq, 1);
-	decode(&q[0], &qi);
+	/* Failover: whichever upstream came first, the answer came from the
+	 * one that answers; and once the silent one timed out, the next
+	 * question goes to the working one first (smoothed RTT). */
+	assert_true(nq == 1 || nq == 2);
+	assert_int_equal(q[nq - 1].ip, EXMPL);
+	size_t before = nq;
+	o = resolve(e, "www.example.test", RR_A);
+	assert_int_equal(o.a, 0xc0000250);
+	assert_int_equal(nq - before, 1);
+	assert_int_equal(q[before].ip, EXMPL);
+	decode(&q[nq - 1], &qi);
 	/* RD and CD set, question exactly as asked (no 0x20). */
 	assert_true(qi.flags & FLAG_RD);
 	assert_true(qi.flags & FLAG_CD);
@@ -633,6 +666,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_referrals),
+		cmocka_unit_test(test_rtt_avoids_silent),
 		cmocka_unit_test(test_qname_minimisation),
 		cmocka_unit_test(test_negative),
 		cmocka_unit_test(test_spoofed_replies_dropped),
