@@ -31,6 +31,29 @@ eng_rand32(eng *e)
 }
 
 bool
+eng_addr_from_rdata(uint16_t type, const uint8_t *rd, uint16_t len, eng_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (type == RR_A && len == 4) {
+		struct sockaddr_in *s = (struct sockaddr_in *)&a->sa;
+		s->sin_family = AF_INET;
+		s->sin_port = htons(53);
+		memcpy(&s->sin_addr, rd, 4);
+		a->salen = sizeof(*s);
+		return true;
+	}
+	if (type == RR_AAAA && len == 16) {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&a->sa;
+		s->sin6_family = AF_INET6;
+		s->sin6_port = htons(53);
+		memcpy(&s->sin6_addr, rd, 16);
+		a->salen = sizeof(*s);
+		return true;
+	}
+	return false;
+}
+
+bool
 eng_addr_allowed(const eng *e, const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET) {
@@ -85,20 +108,8 @@ load_hints(eng *e, char *err, size_t errlen)
 			name_copy(e->hint_ns[e->nhint_ns++], rr->rdata);
 		} else if (rr->type == RR_A || rr->type == RR_AAAA) {
 			eng_addr a;
-			memset(&a, 0, sizeof(a));
-			if (rr->type == RR_A) {
-				struct sockaddr_in *s = (struct sockaddr_in *)&a.sa;
-				s->sin_family = AF_INET;
-				s->sin_port = htons(53);
-				memcpy(&s->sin_addr, rr->rdata, 4);
-				a.salen = sizeof(*s);
-			} else {
-				struct sockaddr_in6 *s = (struct sockaddr_in6 *)&a.sa;
-				s->sin6_family = AF_INET6;
-				s->sin6_port = htons(53);
-				memcpy(&s->sin6_addr, rr->rdata, 16);
-				a.salen = sizeof(*s);
-			}
+			if (!eng_addr_from_rdata(rr->type, rr->rdata, (uint16_t)rr->rdlen, &a))
+				continue;
 			void *nv = realloc(e->hint_addr, (e->nhint_addr + 1) * sizeof(*e->hint_addr));
 			if (nv == NULL) {
 				rc = MX_ENOMEM;

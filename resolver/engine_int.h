@@ -172,6 +172,9 @@ void req_finish_status(eng *e, ereq *r, unsigned rcode,
     sec_status status, unsigned ede, const char *why);
 uint32_t eng_rand32(eng *e);
 bool eng_addr_allowed(const eng *e, const struct sockaddr *sa);
+/* An A or AAAA RDATA as a port-53 server address; false when malformed. */
+bool eng_addr_from_rdata(uint16_t type, const uint8_t *rd, uint16_t len,
+    eng_addr *a);
 int chain_add(ereq *r, const msg_rr *rr);
 
 /* val.c */

@@ -28,29 +28,6 @@ sig_covers(const msg_rr *rr, uint16_t type)
 }
 
 static bool
-addr_from_rr(uint16_t type, const uint8_t *rd, uint16_t len, eng_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (type == RR_A && len == 4) {
-		struct sockaddr_in *s = (struct sockaddr_in *)&a->sa;
-		s->sin_family = AF_INET;
-		s->sin_port = htons(53);
-		memcpy(&s->sin_addr, rd, 4);
-		a->salen = sizeof(*s);
-		return true;
-	}
-	if (type == RR_AAAA && len == 16) {
-		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&a->sa;
-		s->sin6_family = AF_INET6;
-		s->sin6_port = htons(53);
-		memcpy(&s->sin6_addr, rd, 16);
-		a->salen = sizeof(*s);
-		return true;
-	}
-	return false;
-}
-
-static bool
 same_addr(const eng_addr *a, const eng_addr *b)
 {
 	return a->salen == b->salen && memcmp(&a->sa, &b->sa, a->salen) == 0;
@@ -84,7 +61,7 @@ cands_for_ns(eng *e, ereq *r, const uint8_t *ns)
 			continue;
 		for (uint16_t i = 0; i < set.count; i++) {
 			eng_addr a;
-			if (addr_from_rr(types[t], set.rdata[i], set.len[i], &a)) {
+			if (eng_addr_from_rdata(types[t], set.rdata[i], set.len[i], &a)) {
 				add_cand(e, r, &a);
 				any = true;
 			}
@@ -339,7 +316,7 @@ iter_sub_done(eng *e, ereq *r, const eng_result *res)
 	for (uint16_t i = 0; i < res->count[SEC_ANSWER]; i++) {
 		const msg_rr *rr = &res->rr[SEC_ANSWER][i];
 		eng_addr a;
-		if (addr_from_rr(rr->type, rr->rdata, rr->rdlen, &a))
+		if (eng_addr_from_rdata(rr->type, rr->rdata, rr->rdlen, &a))
 			add_cand(e, r, &a);
 	}
 	req_schedule(e, r);
