@@ -88,9 +88,11 @@ ask(eng *e, ereq *r, const uint8_t *name, uint16_t type, const uint8_t *parent)
 	v->asks++;
 	if (req_sub_flags(e, r, name, type, ENG_F_CD) != 0) {
 		v->waiting = false;
-		/* Cannot ask (depth, loop): remember the failure briefly. */
+		/* Cannot ask (depth, loop): remember the failure briefly, and
+		 * come back to give the verdict it leads to. */
 		(void)mcache_put_aux(e->mc, name, type, NULL, NULL, 0, FAIL_TTL,
 		    MC_VALIDATED, AUX(KC_BOGUS, EDE_OTHER, 0), e->now.wall);
+		req_schedule(e, r);
 	}
 }
 
