@@ -52,6 +52,31 @@ typedef struct chain {
 
 typedef enum { WALK_DONE, WALK_WAIT, WALK_FAIL } walk_rc;
 
+/* The reason for a stored verdict on a zone's keys or DS, from its EDE:
+ * only the code is stored, so the text is rebuilt from it. */
+static const char *
+chain_why(sec_status s, unsigned ede)
+{
+	if (s == SEC_INSECURE) {
+		switch (ede) {
+		case EDE_UNSUPPORTED_DNSKEY_ALG: return "insecure: DS with unsupported algorithms only";
+		case EDE_UNSUPPORTED_DS_DIGEST: return "insecure: DS with unsupported digests only";
+		case EDE_UNSUPPORTED_NSEC3_ITER: return "insecure: NSEC3 iterations above the limit";
+		}
+		return "insecure delegation";
+	}
+	switch (ede) {
+	case EDE_SIGNATURE_EXPIRED: return "DNSKEY RRset: signature expired";
+	case EDE_SIGNATURE_NOT_YET_VALID: return "DNSKEY RRset: signature not yet valid";
+	case EDE_DNSKEY_MISSING: return "no DNSKEY matches the DS";
+	case EDE_RRSIGS_MISSING: return "DNSKEY or DS RRset not signed";
+	case EDE_NSEC_MISSING: return "missing DS not proven";
+	case EDE_NO_REACHABLE_AUTHORITY: return "cannot fetch DS or DNSKEY";
+	case EDE_UNSUPPORTED_DNSKEY_ALG: return "only signatures with unsupported algorithms";
+	}
+	return "chain of trust broken";
+}
+
 static bool
 under_nta(const eng *e, const uint8_t *name)
 {
@@ -151,7 +176,7 @@ verdict:
 	c->status = AUX_KIND(st.aux) == KC_INSECURE ? SEC_INSECURE : SEC_BOGUS;
 	c->ede = (uint16_t)AUX_EDE(st.aux);
 	c->keytag = (uint16_t)AUX_TAG(st.aux);
-	c->why = c->status == SEC_INSECURE ? "insecure delegation" : "chain of trust broken";
+	c->why = chain_why(c->status, c->ede);
 	return WALK_DONE;
 }
 
