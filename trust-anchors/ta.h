@@ -4,8 +4,9 @@
  * An anchor is a DS or DNSKEY record for any name (DESIGN.md: files may
  * anchor any name, not only the root).  Files are read with the zone-file
  * reader, so unbound's root.key and auto-trust-anchor-file formats are
- * accepted as they are.  RFC 5011 state and negative anchors come with
- * the validation work.
+ * accepted as they are.  RFC 5011 updates of these anchors are in
+ * rfc5011.h (seeded from this store); negative anchors come with the
+ * validation work.
  *
  * Ownership: the store owns its entries; ta_store_free() releases them.
  */
