@@ -717,10 +717,13 @@ req_send(eng *e, ereq *r, const eng_addr *a, const uint8_t *qname,
 	 * checked on the reply.  Not toward forwarders, which may answer
 	 * from a cache with their own case. */
 	r->used_0x20 = e->cfg.mode == ENG_RECURSIVE && !r->no_0x20_once;
+	/* One draw for the ID and the 0x20 bits. */
+	uint8_t rnd[2 + 32];
+	e->io.random(e->io.ctx, rnd, sizeof(rnd));
+	r->qid = (uint16_t)(rnd[0] << 8 | rnd[1]);
 	if (r->used_0x20) {
-		uint8_t bits[32];
+		const uint8_t *bits = rnd + 2;
 		size_t n = name_len(r->qsent), bi = 0;
-		e->io.random(e->io.ctx, bits, sizeof(bits));
 		for (size_t i = 0; i < n; i++) {
 			uint8_t *c = &r->qsent[i];
 			if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')) {
@@ -731,7 +734,6 @@ req_send(eng *e, ereq *r, const eng_addr *a, const uint8_t *qname,
 		}
 	}
 	r->qtype_sent = qtype;
-	e->io.random(e->io.ctx, &r->qid, sizeof(r->qid));
 	if (e->cfg.mode == ENG_FORWARD)
 		flags = FLAG_RD | FLAG_CD;   /* raw data for our own validation */
 	mb_init(&b, pkt, sizeof(pkt), r->qid, flags);

@@ -21,6 +21,7 @@ typedef struct ientry {
 	unsigned rttvar;
 	unsigned timeouts;        /* consecutive */
 	bool lame;                /* last answer was useless */
+	bool sampled;             /* at least one RTT measured */
 } ientry;
 
 struct infra {
@@ -73,7 +74,7 @@ lookup(infra *in, const struct sockaddr *sa, uint64_t now, bool create)
 	for (int w = 0; w < WAYS; w++) {
 		ientry *x = &set[w];
 		if (x->used && memcmp(x->key, key, sizeof(key)) == 0) {
-			if (now - x->last > INFRA_TTL) {
+			if (now > x->last && now - x->last > INFRA_TTL) {
 				/* Stale knowledge: start over. */
 				memset(x, 0, sizeof(*x));
 				break;
@@ -128,8 +129,9 @@ infra_rtt_sample(infra *in, const struct sockaddr *sa, unsigned rtt,
 {
 	ientry *x = lookup(in, sa, now_ms, true);
 
-	if (x->timeouts > 0 || x->lame || x->srtt > INFRA_RTO_MAX) {
-		/* First answer after timeouts: trust the sample. */
+	if (!x->sampled || x->timeouts > 0 || x->lame || x->srtt > INFRA_RTO_MAX) {
+		/* RFC 6298 2.2: the first measurement sets SRTT; so does the
+		 * first answer after timeouts or a useless answer. */
 		x->srtt = rtt;
 		x->rttvar = rtt / 2;
 	} else {
@@ -140,6 +142,7 @@ infra_rtt_sample(infra *in, const struct sockaddr *sa, unsigned rtt,
 	}
 	x->timeouts = 0;
 	x->lame = false;
+	x->sampled = true;
 }
 
 #define INFRA_LAME_RTT 2500

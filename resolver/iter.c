@@ -130,13 +130,15 @@ pick(eng *e, ereq *r)
 {
 	cand *best = NULL;
 	unsigned best_rtt = 0;
+	uint32_t seed = eng_rand32(e);   /* one random draw per choice */
 
 	for (size_t i = 0; i < r->ncands; i++) {
 		cand *c = &r->cands[i];
 		if (c->tried)
 			continue;
+		uint32_t jitter = (seed ^ (uint32_t)i * 0x9e3779b9u) >> 27;   /* 0..31 */
 		unsigned rtt = infra_rtt(e->inf, (const struct sockaddr *)&c->a.sa,
-		    e->now.mono_ms) + eng_rand32(e) % 32;
+		    e->now.mono_ms) + jitter;
 		if (best == NULL || rtt < best_rtt) {
 			best = c;
 			best_rtt = rtt;
