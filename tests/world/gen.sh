@@ -200,6 +200,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 		for b in ${BREAK[$z]//,/ }; do
 			case $b in
 			expired | notyet | dsmismatch | norrsig:?*:?* | badsig:?*:?* | parentsig:?*:?* | wrongsigner:?*:?*:?* | dsfake:[0-9]*:[0-9]*) ;;
+			collide:[0-9]* | manysig:?*:?*:[0-9]*) ;;
 			*) die "cases.conf:$lineno: unknown break $b" ;;
 			esac
 			[ "${ALG[$z]}" != none ] || die "cases.conf:$lineno: break= needs a signed zone"
@@ -327,7 +328,44 @@ write_zone() { # zone -> unsigned zone file on stdout
 	if [ "${ALG[$z]}" != none ]; then
 		# shellcheck disable=SC2086
 		keyrecords ${ZKEYS[$z]}
+		for b in ${BREAK[$z]//,/ }; do
+			case $b in collide:*) collide_keys "${ZKEYS[$z]##* }" "${b#collide:}" ;; esac
+		done
 	fi
+}
+
+# collide_keys KEYBASE N: N DNSKEY records (no private key) with the key tag,
+# algorithm and flags of KEYBASE. Each is the real key with two public-key
+# bytes at even offsets moved by +1 and -1, which keeps the RFC 4034
+# Appendix B checksum. For RSA they are valid keys with another modulus, so
+# a validator that tries every key with the RRSIG's tag does a full
+# verification for each (KeyTrap, CVE-2023-50387).
+collide_keys() {
+	grep -v '^;' "$1.key" | python3 -c '
+import base64, sys
+n = int(sys.argv[1])
+f = sys.stdin.read().split()
+i = f.index("DNSKEY")
+owner, flags, proto, alg = f[0], int(f[i + 1]), int(f[i + 2]), int(f[i + 3])
+key = base64.b64decode("".join(f[i + 4:]))
+def tag(k):
+    rd = flags.to_bytes(2, "big") + bytes([proto, alg]) + k
+    a = sum((b << 8) if j % 2 == 0 else b for j, b in enumerate(rd))
+    return (a + (a >> 16)) & 0xFFFF
+want, pos, out = tag(key), 6 + (len(key) % 2), []
+while len(out) < n:
+    if pos + 2 >= len(key):
+        sys.exit("collide: key too short for %d keys" % n)
+    k = bytearray(key)
+    if k[pos] < 255 and k[pos + 2] > 0:
+        k[pos] += 1
+        k[pos + 2] -= 1
+        assert tag(bytes(k)) == want
+        out.append(bytes(k))
+    pos += 2
+for k in out:
+    print("%s DNSKEY %d %d %d %s" % (owner, flags, proto, alg, base64.b64encode(k).decode()))
+' "$2" || die "collide: no keys made for $1"
 }
 
 sign_zone() { # zone in out inception expiration [extra dnssec-signzone args]
@@ -370,6 +408,23 @@ break_badsig() {
 	}
 	{ print }
 	END { if (!n) exit 1 }' "$1" >"$1.tmp" || die "badsig: no RRSIG $3 at $2"
+	mv "$1.tmp" "$1"
+}
+break_manysig() { # file owner type N: the RRset's RRSIGs corrupted, N copies of each
+	awk -v o="$2" -v t="$3" -v n="$4" '
+	$1 == o && $4 == "RRSIG" && $5 == t {
+		# the signature is fields 13..NF; each copy changes one character at
+		# a different place (field, position), so no two copies are equal
+		k = (NF > 13) ? NF - 13 : 1
+		for (i = 0; i < n; i++) {
+			f = 13 + i % k; s = $f; p = 5 + int(i / k) % (length(s) - 8)
+			c = substr(s, p, 1); r = (c == "A") ? "B" : "A"
+			$f = substr(s, 1, p - 1) r substr(s, p + 1); print; $f = s
+		}
+		m++; next
+	}
+	{ print }
+	END { if (!m) exit 1 }' "$1" >"$1.tmp" || die "manysig: no RRSIG $3 at $2"
 	mv "$1.tmp" "$1"
 }
 break_wrongsigner() { # file owner type otherzone: signer name and key tag of another zone
@@ -447,14 +502,15 @@ for z in "${ORDER[@]}"; do
 	sign_zone "$z" "$in" "$out" "$inc" "$exp" "${extra[@]}"
 	for b in ${BREAK[$z]//,/ }; do
 		case $b in
-		expired | notyet | dsmismatch | dsfake:*) ;;
-		norrsig:* | badsig:* | wrongsigner:* | parentsig:*)
+		expired | notyet | dsmismatch | dsfake:* | collide:*) ;;
+		norrsig:* | badsig:* | wrongsigner:* | parentsig:* | manysig:*)
 			IFS=: read -r kind o t arg <<<"$b"
 			[ -n "$t" ] || die "zone $z: break $b: OWNER:TYPE missing"
 			o=$(cur=$z absname "$o")
 			case $kind in
 			norrsig) break_norrsig "$out" "$o" "$t" ;;
 			badsig) break_badsig "$out" "$o" "$t" ;;
+			manysig) break_manysig "$out" "$o" "$t" "${arg:?zone $z: manysig:OWNER:TYPE:N}" ;;
 			wrongsigner) break_wrongsigner "$out" "$o" "$t" "${arg:?zone $z: wrongsigner:OWNER:TYPE:OTHERZONE}" ;;
 			parentsig) break_parentsig "$out" "$z" "$o" "$t" ;;
 			esac
