@@ -26,6 +26,7 @@
 #include <event2/event.h>
 
 #include "dnslisten.h"
+#include "transport.h"
 #include "err.h"
 #include "msg.h"
 #include "name.h"
@@ -42,7 +43,7 @@
 #define TCP_OUT_SOFT 65536          /* stop reading past this much unsent */
 #define EDE_TEXT_MAX 128            /* EXTRA-TEXT octets we send */
 #define PARSE_LIMIT (1024 * 1024)   /* scratch region cap for one message */
-#define BIND_TRIES 8                /* port 0: find one free for UDP and TCP */
+#define BIND_TRIES 32               /* port 0: find one free for UDP and TCP */
 
 #define NO_EDE 0xffff
 
@@ -1125,8 +1126,19 @@ bind_pair(dnsl *l, lsock *u, lsock *t, const struct sockaddr_storage *sa,
 	bool any_port = addr_port(sa) == 0;
 	for (int i = 0; i < BIND_TRIES; i++) {
 		memcpy(&a, sa, salen);
-		if ((rc = lsock_open(u, &a, salen, false, err, errlen)) != 0)
+		if (any_port && i > 0) {
+			/* The kernel's pick was taken for TCP: try ports below
+			 * the ephemeral range, where outgoing sockets do not
+			 * land. */
+			uint16_t r;
+			tp_random(&r, sizeof(r));
+			addr_set_port(&a, (uint16_t)(20000 + r % 12000));
+		}
+		if ((rc = lsock_open(u, &a, salen, false, err, errlen)) != 0) {
+			if (rc == MX_EAGAIN && any_port)
+				continue;
 			return rc == MX_EAGAIN ? MX_EIO : rc;
+		}
 		addr_set_port(&a, addr_port(&u->local));
 		rc = lsock_open(t, &a, salen, true, err, errlen);
 		if (rc == 0)

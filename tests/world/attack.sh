@@ -17,6 +17,12 @@ out=$2
 rate=${MXSEC_ATTACK_RATE:-2000}
 secs=${MXSEC_ATTACK_SECONDS:-10}
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+# Latency under a sanitizer says nothing, and the slower binary makes the
+# attack starve the world's servers: the plain build runs this test.
+if grep -qa __asan_init "$mxsecd"; then
+	echo "ASan build: timing test skipped"
+	exit 77
+fi
 [ "$(id -u)" -eq 0 ] || { echo "needs root (binds 127.0.0.x:53)"; exit 77; }
 /usr/bin/python3 -c 'import dns.message' 2>/dev/null || { echo "needs python3-dnspython"; exit 77; }
 port=5395
