@@ -43,6 +43,7 @@
 #define TCP_OUT_SOFT 65536          /* stop reading past this much unsent */
 #define EDE_TEXT_MAX 128            /* EXTRA-TEXT octets we send */
 #define PARSE_LIMIT (1024 * 1024)   /* scratch region cap for one message */
+#define UDP_RCVBUF (4 << 20)        /* listener socket buffer, octets */
 #define BIND_TRIES 32               /* port 0: find one free for UDP and TCP */
 
 #define NO_EDE 0xffff
@@ -1085,6 +1086,15 @@ lsock_open(lsock *ls, const struct sockaddr_storage *sa, socklen_t salen,
 		    setsockopt(ls->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
 		    sizeof(one)))
 			goto fail;
+	}
+	if (!tcp) {
+		/* A burst of queries (an MTA's queue run) must wait in the
+		 * socket, not be dropped by the kernel: ask for a large
+		 * receive buffer, past rmem_max when we may (root), else as
+		 * large as allowed.  Failure is not fatal. */
+		int sz = UDP_RCVBUF;
+		if (setsockopt(ls->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) != 0)
+			(void)setsockopt(ls->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
 	what = "bind";
 	if (bind(ls->fd, (const struct sockaddr *)sa, salen) != 0)
