@@ -648,6 +648,34 @@ test_forward_mode(void **state)
 	eng_free(e);
 }
 
+/* query-loopback no (the default): a server on 127/8 or ::1 is never
+ * asked, whatever the hints or referrals say. */
+static void
+test_no_loopback_upstream(void **state)
+{
+	static const char lo_hints[] = ". NS a.root.\na.root. A 127.0.0.11\na.root. AAAA ::1\n";
+	eng_config c;
+	eng *e;
+	char err[200];
+	outcome o;
+	eng_req *r;
+
+	memset(&c, 0, sizeof(c));
+	c.mode = ENG_RECURSIVE;
+	c.root_hints = lo_hints;
+	c.root_hints_len = sizeof(lo_hints) - 1;
+	c.do_ip4 = c.do_ip6 = true;
+	c.query_loopback = false;
+	nq = next_q = 0;
+	assert_int_equal(eng_new(&c, &fake_io, &e, err, sizeof(err)), 0);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(eng_resolve(e, N("www.example.test"), RR_A, CLASS_IN, 0, T0, on_done, &o, &r), 0);
+	assert_true(o.done);
+	assert_int_equal(o.rcode, RCODE_SERVFAIL);
+	assert_int_equal(nq, 0);
+	eng_free(e);
+}
+
 static void
 test_refused_class(void **state)
 {
@@ -680,6 +708,7 @@ main(void)
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_forward_mode),
+		cmocka_unit_test(test_no_loopback_upstream),
 		cmocka_unit_test(test_refused_class),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
