@@ -3,6 +3,8 @@
  * sockets) and the listener (client sockets).
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <unistd.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +205,28 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	eng_tick(s->eng, now());
 }
 
+/* Can this address be bound at all (port 0, UDP)?  Only EADDRNOTAVAIL
+ * and EAFNOSUPPORT say no: other errors are left for the real bind. */
+static bool
+can_bind(const struct sockaddr_storage *sa, socklen_t len)
+{
+	struct sockaddr_storage a;
+	int fd = socket(sa->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok = true;
+
+	if (fd < 0)
+		return errno != EAFNOSUPPORT;
+	memcpy(&a, sa, sizeof(a));
+	if (a.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&a)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&a)->sin_port = 0;
+	if (bind(fd, (struct sockaddr *)&a, len) != 0 && errno == EADDRNOTAVAIL)
+		ok = false;
+	close(fd);
+	return ok;
+}
+
 /* Configuration to engine settings. */
 
 static int
@@ -319,14 +343,23 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 			rc = MX_ENOMEM;
 			goto fail;
 		}
+		size_t nl = 0;
 		for (size_t i = 0; i < cfg->listen_dns.n; i++) {
-			memcpy(&listen[i], &cfg->listen_dns.v[i].sa, sizeof(listen[i]));
-			listen_len[i] = cfg->listen_dns.v[i].salen;
+			const struct cfg_addr *a = &cfg->listen_dns.v[i];
+			/* The built-in default ::1 is skipped on a host without
+			 * IPv6; an address from the file must bind or fail. */
+			if (a->line == 0 && !can_bind(&a->sa, a->salen)) {
+				log_msg(LOG_LEVEL_WARNING, "no IPv6 loopback here: "
+				    "not listening on the default ::1");
+				continue;
+			}
+			memcpy(&listen[nl], &a->sa, sizeof(listen[nl]));
+			listen_len[nl++] = a->salen;
 		}
 		memset(&dc, 0, sizeof(dc));
 		dc.addrs = listen;
 		dc.addrlens = listen_len;
-		dc.naddrs = cfg->listen_dns.n;
+		dc.naddrs = nl;
 		rc = dnsl_new(base, &dc, on_dns_query, on_dns_abandon, s, &s->dl,
 		    err, errlen);
 		if (rc != 0)
