@@ -243,6 +243,7 @@ config_free(struct mxsec_config *cfg)
 	free(cfg->file);
 	free(cfg->forward.v);
 	free(cfg->root_hints);
+	free(cfg->auto_trust_anchor_file);
 	for (size_t i = 0; i < cfg->trust_anchor_files.n; i++)
 		free(cfg->trust_anchor_files.v[i]);
 	free(cfg->trust_anchor_files.v);

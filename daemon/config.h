@@ -79,6 +79,7 @@ struct mxsec_config {
 	struct cfg_addrs forward;     /* upstreams, file order; non-empty iff
 	                                 mode is forward */
 	char *root_hints;             /* NULL: the built-in root hints */
+	char *auto_trust_anchor_file; /* RFC 5011 state; NULL: no updates */
 	struct cfg_strs trust_anchor_files;  /* empty: the built-in root
 	                                        anchors */
 	struct cfg_addrs listen_dns;  /* default 127.0.0.1@53, ::1@53;

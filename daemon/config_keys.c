@@ -504,6 +504,8 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	    CFG_FIELD(root_hints), 0 },
 	[CFG_K_TRUST_ANCHOR_FILE] = { "trust-anchor-file",
 	    cfg_key_trust_anchor_file, 1, 1, true, 0, 0 },
+	[CFG_K_AUTO_TRUST_ANCHOR_FILE] = { "auto-trust-anchor-file",
+	    CFG_ONE(cfg_key_path), CFG_FIELD(auto_trust_anchor_file), 0 },
 	[CFG_K_LISTEN_DNS] = { "listen-dns", CFG_LIST(cfg_key_listen_dns),
 	    0, 0 },
 	[CFG_K_API_SOCKET] = { "api-socket", CFG_ONE(cfg_key_api_socket),

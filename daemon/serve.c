@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "autotrust.h"
 #include "dnslisten.h"
 #include "engine.h"
 #include "err.h"
@@ -37,6 +38,7 @@ struct serve {
 	transport *tp;
 	eng *eng;
 	dnsl *dl;
+	autotrust *at;
 	struct event *tick;
 	flight *tokmap[TOKMAP_SIZE];
 };
@@ -310,15 +312,27 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 	for (size_t i = 0; i < cfg->trust_anchor_files.n; i++)
 		if ((rc = ta_store_load_file(&tas, cfg->trust_anchor_files.v[i], err, errlen)) != 0)
 			goto fail;
-	if ((anchors = calloc(tas.n ? tas.n : 1, sizeof(*anchors))) == NULL) {
-		rc = MX_ENOMEM;
-		goto fail;
+	if (cfg->auto_trust_anchor_file != NULL) {
+		/* RFC 5011: the state file's trusted keys stand in for the
+		 * configured anchors of its zone. */
+		const eng_anchor *an;
+		size_t nan;
+		if ((rc = autotrust_load(cfg->auto_trust_anchor_file, &tas, &s->at,
+		    err, errlen)) != 0 || (rc = autotrust_anchors(s->at, &an, &nan)) != 0)
+			goto fail;
+		ec.anchors = an;
+		ec.nanchors = nan;
+	} else {
+		if ((anchors = calloc(tas.n ? tas.n : 1, sizeof(*anchors))) == NULL) {
+			rc = MX_ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < tas.n; i++)
+			anchors[i] = (eng_anchor){ tas.v[i].owner, tas.v[i].type,
+			    tas.v[i].rdlen, tas.v[i].rdata };
+		ec.anchors = anchors;
+		ec.nanchors = tas.n;
 	}
-	for (size_t i = 0; i < tas.n; i++)
-		anchors[i] = (eng_anchor){ tas.v[i].owner, tas.v[i].type,
-		    tas.v[i].rdlen, tas.v[i].rdata };
-	ec.anchors = anchors;
-	ec.nanchors = tas.n;
 	if ((nta = calloc(cfg->domain_insecure.n ? cfg->domain_insecure.n : 1, sizeof(*nta))) == NULL) {
 		rc = MX_ENOMEM;
 		goto fail;
@@ -334,6 +348,8 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 	ec.qname_minimisation = cfg->qname_minimisation;
 	ec.harden_glue = cfg->harden_glue;
 	if ((rc = eng_new(&ec, &io, &s->eng, err, errlen)) != 0)
+		goto fail;
+	if (s->at != NULL && (rc = autotrust_run(s->at, base, s->eng)) != 0)
 		goto fail;
 
 	if (cfg->listen_dns.n > 0) {
@@ -405,8 +421,10 @@ serve_stop(serve *s)
 	if (s->tick != NULL)
 		event_free(s->tick);
 	/* Listener first: it abandons pending client queries, which cancels
-	 * their engine waiters. */
+	 * their engine waiters; the anchor prober likewise, before the
+	 * engine goes. */
 	dnsl_free(s->dl);
+	autotrust_free(s->at);
 	eng_free(s->eng);
 	/* The engine cancelled its queries through io_cancel; free the rest. */
 	tp_free(s->tp);

@@ -134,37 +134,75 @@ load_hints(eng *e, char *err, size_t errlen)
 	return 0;
 }
 
-/* Anchors and negative anchors are copied: the caller's may go away. */
+/* Anchors are copied: the caller's may go away. */
 static int
-copy_anchors(eng *e, const eng_config *cfg)
+set_anchors(eng *e, const eng_anchor *anchors, size_t n)
 {
 	size_t total = 0;
+	eng_anchor *v = NULL;
+	uint8_t *data = NULL;
 
-	e->cfg.anchors = NULL;
-	e->cfg.insecure = NULL;
-	if (cfg->nanchors > 0) {
-		for (size_t i = 0; i < cfg->nanchors; i++)
-			total += name_len(cfg->anchors[i].owner) + cfg->anchors[i].rdlen;
-		e->anchors = calloc(cfg->nanchors, sizeof(*e->anchors));
-		e->anchor_data = malloc(total ? total : 1);
-		if (e->anchors == NULL || e->anchor_data == NULL)
+	if (n > 0) {
+		for (size_t i = 0; i < n; i++)
+			total += name_len(anchors[i].owner) + anchors[i].rdlen;
+		v = calloc(n, sizeof(*v));
+		data = malloc(total ? total : 1);
+		if (v == NULL || data == NULL) {
+			free(v);
+			free(data);
 			return MX_ENOMEM;
-		uint8_t *p = e->anchor_data;
-		for (size_t i = 0; i < cfg->nanchors; i++) {
-			const eng_anchor *a = &cfg->anchors[i];
+		}
+		uint8_t *p = data;
+		for (size_t i = 0; i < n; i++) {
+			const eng_anchor *a = &anchors[i];
 			size_t nl = name_len(a->owner);
 			memcpy(p, a->owner, nl);
 			name_lower(p);
-			e->anchors[i].owner = p;
+			v[i].owner = p;
 			p += nl;
 			memcpy(p, a->rdata, a->rdlen);
-			e->anchors[i].rdata = p;
-			e->anchors[i].rdlen = a->rdlen;
-			e->anchors[i].type = a->type;
+			v[i].rdata = p;
+			v[i].rdlen = a->rdlen;
+			v[i].type = a->type;
 			p += a->rdlen;
 		}
-		e->nanchors = cfg->nanchors;
 	}
+	free(e->anchors);
+	free(e->anchor_data);
+	e->anchors = v;
+	e->anchor_data = data;
+	e->nanchors = n;
+	return 0;
+}
+
+int
+eng_set_anchors(eng *e, const eng_anchor *anchors, size_t n, eng_time now)
+{
+	int rc;
+
+	/* The keys validated under the old anchors must not outlive them:
+	 * expire the stored DNSKEY verdicts of every anchored zone. */
+	for (size_t i = 0; i < e->nanchors; i++)
+		(void)mcache_put_aux(e->mc, e->anchors[i].owner, RR_DNSKEY, NULL, NULL,
+		    0, 0, MC_VALIDATED, 0, now.wall);
+	if ((rc = set_anchors(e, anchors, n)) != 0)
+		return rc;
+	for (size_t i = 0; i < e->nanchors; i++)
+		(void)mcache_put_aux(e->mc, e->anchors[i].owner, RR_DNSKEY, NULL, NULL,
+		    0, 0, MC_VALIDATED, 0, now.wall);
+	return 0;
+}
+
+/* Negative anchors are copied too. */
+static int
+copy_anchors(eng *e, const eng_config *cfg)
+{
+	int rc;
+
+	e->cfg.anchors = NULL;
+	e->cfg.insecure = NULL;
+	if ((rc = set_anchors(e, cfg->anchors, cfg->nanchors)) != 0)
+		return rc;
 	if (cfg->ninsecure > 0) {
 		e->insecure = calloc(cfg->ninsecure, sizeof(*e->insecure));
 		if (e->insecure == NULL)

@@ -137,6 +137,11 @@ int eng_reply(eng *e, uint64_t token, const uint8_t *pkt, size_t len,
 /* The query for token timed out or failed; the token is done. */
 void eng_fail(eng *e, uint64_t token, int err, eng_time now);
 
+/* Replace the trust anchors (RFC 5011 updates).  The keys validated under
+ * the old ones are forgotten, so the next answer is checked afresh. */
+int eng_set_anchors(eng *e, const eng_anchor *anchors, size_t n,
+    eng_time now);
+
 /* Call about once a second: requests past their deadline end with
  * SERVFAIL, so no request outlives request_timeout_ms whatever its
  * upstreams do. */
