@@ -97,6 +97,12 @@ struct mxsec_config {
 	uint32_t cache_max_ttl;       /* default 86400 */
 	uint32_t cache_max_negative_ttl;  /* default 3600 */
 	uint32_t nsec3_max_iterations;    /* default 150 */
+	/* KeyTrap caps (doc/validation.md); 0 keeps the engine's default. */
+	uint32_t val_max_verifications;   /* per client query: 64 */
+	uint32_t val_max_sigs;            /* RRSIGs tried per RRset: 8 */
+	uint32_t val_max_key_tries;       /* DNSKEYs per key tag: 4 */
+	uint32_t val_max_nsec3_hashes;    /* per client query: 150 */
+	uint32_t val_clock_skew;          /* seconds: 0 */
 	enum log_target log_target;   /* default syslog ('mxsecd -f' overrides) */
 	enum log_level log_level;     /* default notice ('mxsecd -d' overrides) */
 	char *user;                   /* NULL: keep the starting user */

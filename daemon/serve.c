@@ -154,10 +154,38 @@ io_random(void *ctx, void *buf, size_t n)
 
 /* Client side. */
 
+/* One log line per bogus answer, with the reason and the EDE, at most
+ * BOGUS_LOG_RATE a second so that an attack cannot flood the log. */
+#define BOGUS_LOG_RATE 10
+
+static void
+log_bogus(const eng_result *res)
+{
+	static time_t window;
+	static unsigned count, dropped;
+	time_t now = time(NULL);
+
+	if (now != window) {
+		if (dropped > 0)
+			log_msg(LOG_LEVEL_NOTICE, "%u more bogus answers not logged", dropped);
+		window = now;
+		count = dropped = 0;
+	}
+	if (++count > BOGUS_LOG_RATE) {
+		dropped++;
+		return;
+	}
+	log_msg(LOG_LEVEL_NOTICE, "bogus: %s (EDE %u)",
+	    res->reason ? res->reason : "validation failed", res->ede);
+}
+
 static void
 on_eng_done(void *arg, const eng_result *res)
 {
 	dnsl_query *q = arg;
+
+	if (res->status == SEC_BOGUS)
+		log_bogus(res);
 
 	dnsl_set_data(q, NULL);
 	dnsl_answer(q, res);
@@ -342,6 +370,11 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 	ec.insecure = nta;
 	ec.ninsecure = cfg->domain_insecure.n;
 	ec.nsec3_max_iterations = cfg->nsec3_max_iterations;
+	ec.max_verifications = cfg->val_max_verifications;
+	ec.max_sigs_per_rrset = cfg->val_max_sigs;
+	ec.max_key_tries = cfg->val_max_key_tries;
+	ec.max_nsec3_hashes = cfg->val_max_nsec3_hashes;
+	ec.val_skew = cfg->val_clock_skew;
 	ec.query_loopback = cfg->query_loopback;
 	ec.do_ip4 = cfg->do_ip4;
 	ec.do_ip6 = cfg->do_ip6;

@@ -242,6 +242,28 @@ test_comment_hides_values(void **state)
 }
 
 static void
+ok_fresh_val(void)
+{
+	struct mxsec_config c;
+	char err[256];
+	static const char text[] = "val-max-verifications 32\nval-max-sigs-per-rrset 4\n"
+	    "val-max-key-tries 2\nval-max-nsec3-hashes 100\nval-clock-skew 60\n";
+
+	assert_int_equal(config_init_defaults(&c), 0);
+	assert_int_equal(config_parse_string(&c, text, sizeof(text) - 1, "t.conf", err, sizeof(err)), 0);
+	assert_int_equal(c.val_max_verifications, 32);
+	assert_int_equal(c.val_max_sigs, 4);
+	assert_int_equal(c.val_max_key_tries, 2);
+	assert_int_equal(c.val_max_nsec3_hashes, 100);
+	assert_int_equal(c.val_clock_skew, 60);
+	config_free(&c);
+	assert_int_equal(config_init_defaults(&c), 0);
+	assert_int_not_equal(config_parse_string(&c, "val-clock-skew 999999999\n", 25, "t.conf", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "t.conf:1: val-clock-skew"));
+	config_free(&c);
+}
+
+static void
 test_unknown_key(void **state)
 {
 	struct t *t = *state;
@@ -253,8 +275,10 @@ test_unknown_key(void **state)
 	    " (write 'key value', without a colon)");
 	fails_fresh("forward-addr 192.0.2.1\n",
 	    "t.conf:1: unknown key 'forward-addr'");
-	fails_fresh("val-clock-skew 5\n",
-	    "t.conf:1: unknown key 'val-clock-skew'");
+	/* The validation limits are keys (doc/mxsecd.conf.5). */
+	ok_fresh_val();
+	fails_fresh("val-sig-skew-min 5\n",
+	    "t.conf:1: unknown key 'val-sig-skew-min'");
 	fails_fresh("   foo\n", "t.conf:1: unknown key 'foo'");
 }
 
