@@ -898,17 +898,27 @@ eng_tick(eng *e, eng_time now)
 }
 
 int
-chain_add(ereq *r, const msg_rr *rr)
+chain_add(ereq *r, const msg_rr *rr, const uint8_t *zone)
 {
 	if (r->nchain == r->chaincap) {
 		size_t ncap = r->chaincap ? r->chaincap * 2 : 8;
 		msg_rr *nv = region_alloc(&r->reg, ncap * sizeof(*nv));
-		if (nv == NULL)
+		const uint8_t **nz = region_alloc(&r->reg, ncap * sizeof(*nz));
+		if (nv == NULL || nz == NULL)
 			return MX_ENOMEM;
-		if (r->nchain)
+		if (r->nchain) {
 			memcpy(nv, r->chain, r->nchain * sizeof(*nv));
+			memcpy(nz, r->chain_zone, r->nchain * sizeof(*nz));
+		}
 		r->chain = nv;
+		r->chain_zone = nz;
 		r->chaincap = ncap;
+	}
+	r->chain_zone[r->nchain] = NULL;
+	if (zone != NULL) {
+		r->chain_zone[r->nchain] = region_memdup(&r->reg, zone, name_len(zone));
+		if (r->chain_zone[r->nchain] == NULL)
+			return MX_ENOMEM;
 	}
 	msg_rr *c = &r->chain[r->nchain];
 	*c = *rr;

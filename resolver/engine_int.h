@@ -44,6 +44,8 @@ typedef struct vstate {
 	bool active;
 	unsigned rcode;
 	msg_rr *sec[SEC_COUNT];   /* copies, in the request's region */
+	const uint8_t **zone[SEC_COUNT];   /* zone that served each record,
+	                                      NULL entries when not known */
 	uint16_t cnt[SEC_COUNT];
 	bool waiting;             /* a DS or DNSKEY sub-request is out */
 	uint8_t ask_name[NAME_MAX_WIRE];
@@ -81,6 +83,8 @@ struct ereq {
 	/* The name being resolved now (qname, or a CNAME/DNAME target). */
 	uint8_t sname[NAME_MAX_WIRE];
 	msg_rr *chain;            /* CNAME/DNAME links and their RRSIGs */
+	const uint8_t **chain_zone;   /* zone that served each link; NULL
+	                                 in forward mode (not known) */
 	size_t nchain, chaincap;
 	unsigned ncname;
 
@@ -175,13 +179,15 @@ bool eng_addr_allowed(const eng *e, const struct sockaddr *sa);
 /* An A or AAAA RDATA as a port-53 server address; false when malformed. */
 bool eng_addr_from_rdata(uint16_t type, const uint8_t *rd, uint16_t len,
     eng_addr *a);
-int chain_add(ereq *r, const msg_rr *rr);
+/* Add a CNAME/DNAME link (or its RRSIG) to the chain; zone: the zone that
+ * served it, NULL when not known (forward mode). */
+int chain_add(ereq *r, const msg_rr *rr, const uint8_t *zone);
 
 /* val.c */
 /* Validate the final answer (sections point into a message that lives
  * only during the call: they are copied), then finish the request. */
 void val_begin(eng *e, ereq *r, unsigned rcode, msg_rr *const sec[SEC_COUNT],
-    const uint16_t cnt[SEC_COUNT]);
+    const uint8_t **const zone[SEC_COUNT], const uint16_t cnt[SEC_COUNT]);
 void val_sub_done(eng *e, ereq *r, const eng_result *res);
 void val_continue(eng *e, ereq *r);
 

@@ -15,6 +15,15 @@
 
 /* Helpers over a parsed message. */
 
+/* The zone that served the answer being handled: known in recursive
+ * mode (the zone cut we asked), not behind a forwarder. */
+static const uint8_t *
+serving_zone(const eng *e, const ereq *r)
+{
+	return e->cfg.mode == ENG_RECURSIVE && r->have_zone ? r->zone : NULL;
+}
+
+
 static bool
 rr_in_zone(const msg_rr *rr, const uint8_t *zone)
 {
@@ -484,15 +493,23 @@ finish_answer(eng *e, ereq *r, const msg *m, const uint8_t *cur,
 	uint16_t cnt[SEC_COUNT] = { 0, 0, 0 };
 	size_t cap = r->nchain + m->count[SEC_ANSWER];
 
+	const uint8_t **zones[SEC_COUNT] = { NULL, NULL, NULL };
+	const uint8_t *here = serving_zone(e, r);
+	size_t acap = m->count[SEC_AUTHORITY] ? m->count[SEC_AUTHORITY] : 1;
+
 	sec[SEC_ANSWER] = region_alloc(&r->reg, (cap ? cap : 1) * sizeof(msg_rr));
-	sec[SEC_AUTHORITY] = region_alloc(&r->reg,
-	    (m->count[SEC_AUTHORITY] ? m->count[SEC_AUTHORITY] : 1) * sizeof(msg_rr));
-	if (sec[SEC_ANSWER] == NULL || sec[SEC_AUTHORITY] == NULL) {
+	sec[SEC_AUTHORITY] = region_alloc(&r->reg, acap * sizeof(msg_rr));
+	zones[SEC_ANSWER] = region_alloc(&r->reg, (cap ? cap : 1) * sizeof(*zones[0]));
+	zones[SEC_AUTHORITY] = region_alloc(&r->reg, acap * sizeof(*zones[0]));
+	if (sec[SEC_ANSWER] == NULL || sec[SEC_AUTHORITY] == NULL ||
+	    zones[SEC_ANSWER] == NULL || zones[SEC_AUTHORITY] == NULL) {
 		req_servfail(e, r, EDE_OTHER, "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < r->nchain; i++)
+	for (size_t i = 0; i < r->nchain; i++) {
+		zones[SEC_ANSWER][cnt[SEC_ANSWER]] = r->chain_zone[i];
 		sec[SEC_ANSWER][cnt[SEC_ANSWER]++] = r->chain[i];
+	}
 	if (final_data) {
 		for (uint16_t i = 0; i < m->count[SEC_ANSWER]; i++) {
 			const msg_rr *rr = &m->rr[SEC_ANSWER][i];
@@ -500,8 +517,10 @@ finish_answer(eng *e, ereq *r, const msg *m, const uint8_t *cur,
 				continue;
 			bool want = r->qtype == RR_ANY ? rr->type != RR_CNAME && rr->type != RR_DNAME :
 			    rr->type == r->qtype || sig_covers(rr, r->qtype);
-			if (want)
+			if (want) {
+				zones[SEC_ANSWER][cnt[SEC_ANSWER]] = here;
 				sec[SEC_ANSWER][cnt[SEC_ANSWER]++] = *rr;
+			}
 		}
 	}
 	/* Authority: what proves the answer (SOA, NSEC, NSEC3 and their
@@ -511,13 +530,15 @@ finish_answer(eng *e, ereq *r, const msg *m, const uint8_t *cur,
 		bool proof = rr->type == RR_NSEC || rr->type == RR_NSEC3 ||
 		    sig_covers(rr, RR_NSEC) || sig_covers(rr, RR_NSEC3);
 		bool soa = !final_data && (rr->type == RR_SOA || sig_covers(rr, RR_SOA));
-		if ((proof || soa) && rr_in_zone(rr, r->zone))
+		if ((proof || soa) && rr_in_zone(rr, r->zone)) {
+			zones[SEC_AUTHORITY][cnt[SEC_AUTHORITY]] = here;
 			sec[SEC_AUTHORITY][cnt[SEC_AUTHORITY]++] = *rr;
+		}
 	}
 	if (final_data && e->cfg.mode == ENG_RECURSIVE &&
 	    (r->qtype == RR_A || r->qtype == RR_AAAA || r->qtype == RR_NS))
 		store_set(e, m, SEC_ANSWER, cur, r->qtype, MC_AUTH);
-	val_begin(e, r, rcode, sec, cnt);
+	val_begin(e, r, rcode, sec, zones, cnt);
 }
 
 static bool
@@ -533,14 +554,15 @@ has_soa(const ereq *r, const msg *m)
 
 /* Add rr and the RRSIGs at its owner covering its type to the chain. */
 static int
-chain_link(ereq *r, const msg *m, const msg_rr *rr)
+chain_link(eng *e, ereq *r, const msg *m, const msg_rr *rr)
 {
-	int rc = chain_add(r, rr);
+	const uint8_t *z = serving_zone(e, r);
+	int rc = chain_add(r, rr, z);
 
 	for (uint16_t i = 0; rc == 0 && i < m->count[SEC_ANSWER]; i++) {
 		const msg_rr *s = &m->rr[SEC_ANSWER][i];
 		if (sig_covers(s, rr->type) && name_eq(s->owner, rr->owner))
-			rc = chain_add(r, s);
+			rc = chain_add(r, s, z);
 	}
 	return rc;
 }
@@ -597,7 +619,7 @@ take_link(eng *e, ereq *r, const msg *m, const msg_rr *link, bool is_dname,
 		req_servfail(e, r, EDE_OTHER, "CNAME chain too long");
 		return -1;
 	}
-	if (chain_link(r, m, link) != 0) {
+	if (chain_link(e, r, m, link) != 0) {
 		req_servfail(e, r, EDE_OTHER, "out of memory");
 		return -1;
 	}
@@ -613,7 +635,7 @@ take_link(eng *e, ereq *r, const msg *m, const msg_rr *link, bool is_dname,
 		 * (RFC 6672 3.4), with the DNAME's TTL. */
 		msg_rr syn = { .owner = cur, .type = RR_CNAME, .rclass = CLASS_IN,
 		    .ttl = link->ttl, .rdlen = (uint16_t)name_len(next), .rdata = next };
-		if (chain_add(r, &syn) != 0) {
+		if (chain_add(r, &syn, serving_zone(e, r)) != 0) {
 			req_servfail(e, r, EDE_OTHER, "out of memory");
 			return -1;
 		}

@@ -544,8 +544,9 @@ synthesised(const rrset *set, const msg_rr *recs, size_t n)
  * wild_zone/wild_labels report a wildcard expansion to prove.
  */
 static walk_rc
-check_section(eng *e, ereq *r, const msg_rr *recs, size_t n, verdict *vd,
-    const uint8_t **wild_owner, const uint8_t **wild_zone, unsigned *wild_labels)
+check_section(eng *e, ereq *r, const msg_rr *recs, const uint8_t *const *zones,
+    size_t n, verdict *vd, const uint8_t **wild_owner, const uint8_t **wild_zone,
+    unsigned *wild_labels)
 {
 	rrset *sets;
 	size_t ns;
@@ -577,6 +578,16 @@ check_section(eng *e, ereq *r, const msg_rr *recs, size_t n, verdict *vd,
 		}
 		if (!name_eq(c.zone, signer)) {
 			worse(vd, SEC_BOGUS, EDE_DNSSEC_BOGUS, "signer is not a zone", signer, 0);
+			continue;
+		}
+		/* RFC 4035 5.3.1: the signer is the zone that holds the RRset.
+		 * The zone that served it is known in recursive mode; a
+		 * signer above it is a parent signing its child's data. */
+		const uint8_t *served = zones ? zones[s->rrs[0] - recs] : NULL;
+		if (served != NULL && name_is_below(served, signer)) {
+			worse(vd, SEC_BOGUS, EDE_DNSSEC_BOGUS,
+			    "signed by a parent zone, not by the zone that holds it",
+			    region_memdup(&r->reg, served, name_len(served)), 0);
 			continue;
 		}
 		msg_rr *keys;
@@ -708,10 +719,12 @@ val_continue(eng *e, ereq *r)
 		return;
 	}
 	/* Answer, then the authority section's own signatures. */
-	w = check_section(e, r, v->sec[SEC_ANSWER], v->cnt[SEC_ANSWER], &vd, &wo, &wz, &wl);
+	w = check_section(e, r, v->sec[SEC_ANSWER], v->zone[SEC_ANSWER],
+	    v->cnt[SEC_ANSWER], &vd, &wo, &wz, &wl);
 	if (w == WALK_WAIT)
 		return;
-	w = check_section(e, r, v->sec[SEC_AUTHORITY], v->cnt[SEC_AUTHORITY], &vd, NULL, NULL, NULL);
+	w = check_section(e, r, v->sec[SEC_AUTHORITY], v->zone[SEC_AUTHORITY],
+	    v->cnt[SEC_AUTHORITY], &vd, NULL, NULL, NULL);
 	if (w == WALK_WAIT)
 		return;
 	/* The name the answer is about: the end of the CNAME chain. */
@@ -744,7 +757,7 @@ val_continue(eng *e, ereq *r)
 
 void
 val_begin(eng *e, ereq *r, unsigned rcode, msg_rr *const sec[SEC_COUNT],
-    const uint16_t cnt[SEC_COUNT])
+    const uint8_t **const zone[SEC_COUNT], const uint16_t cnt[SEC_COUNT])
 {
 	vstate *v = &r->vs;
 
@@ -759,12 +772,16 @@ val_begin(eng *e, ereq *r, unsigned rcode, msg_rr *const sec[SEC_COUNT],
 	for (int s = 0; s < SEC_COUNT; s++) {
 		v->cnt[s] = cnt ? cnt[s] : 0;
 		v->sec[s] = region_alloc(&r->reg, (v->cnt[s] ? v->cnt[s] : 1) * sizeof(msg_rr));
-		if (v->sec[s] == NULL) {
+		v->zone[s] = region_zalloc(&r->reg, (v->cnt[s] ? v->cnt[s] : 1) * sizeof(*v->zone[s]));
+		if (v->sec[s] == NULL || v->zone[s] == NULL) {
 			req_servfail(e, r, EDE_OTHER, "out of memory");
 			return;
 		}
 		for (uint16_t i = 0; i < v->cnt[s]; i++) {
 			msg_rr *d = &v->sec[s][i];
+			/* Zone pointers live in the request's region already. */
+			if (zone != NULL && zone[s] != NULL)
+				v->zone[s][i] = zone[s][i];
 			*d = sec[s][i];
 			d->owner = region_memdup(&r->reg, d->owner, name_len(d->owner));
 			d->rdata = region_memdup(&r->reg, d->rdata, d->rdlen ? d->rdlen : 1);

@@ -11,7 +11,7 @@ mxsecd=$1
 out=$2
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 [ "$(id -u)" -eq 0 ] || { echo "needs root (binds 127.0.0.x:53)"; exit 77; }
-KNOWN="parentsig.test./MX"
+KNOWN="forward:parentsig.test./MX"
 port=5398
 tmp=$(mktemp -d)
 pid=
@@ -61,7 +61,7 @@ run_mode() {  # mode
 		fi
 		if [ -z "$bad" ]; then
 			passes=$((passes + 1))
-		elif [ "$KNOWN" = "$name/$type" ]; then
+		elif [ "$KNOWN" = "$1:$name/$type" ]; then
 			known=$((known + 1))
 			echo "known $1 $name $type: want $status $rcode $ede:$bad (doc/validation.md)"
 		else
