@@ -599,6 +599,11 @@ check_section(eng *e, ereq *r, const msg_rr *recs, const uint8_t *const *zones,
 			worse(vd, vo.status, vo.ede, vo.why, signer, vo.keytag);
 			continue;
 		}
+		/* RFC 4035 5.3.3: the TTL the client sees is capped by the
+		 * RRSIG's original TTL and by its expiration. */
+		for (uint16_t k = 0; k < s->count; k++)
+			if (s->rrs[k]->ttl > vo.ttl)
+				s->rrs[k]->ttl = vo.ttl;
 		unsigned ol = name_labels(s->owner) - (name_is_wildcard(s->owner) ? 1 : 0);
 		if (vo.labels < ol && wild_owner != NULL) {
 			*wild_owner = s->owner;
