@@ -590,6 +590,34 @@ check_section(eng *e, ereq *r, const msg_rr *recs, const uint8_t *const *zones,
 			    region_memdup(&r->reg, served, name_len(served)), 0);
 			continue;
 		}
+		/* Behind a forwarder the serving zone is not known: walk the
+		 * DS chain from the signer down to the name that holds the
+		 * RRset (for DS, its parent) and require no cut in between.
+		 * Denial records are left to the proofs (a parent-side NSEC is
+		 * owned by the child's name). */
+		if (served == NULL && e->cfg.mode == ENG_FORWARD && wild_owner != NULL &&
+		    s->type != RR_NSEC && s->type != RR_NSEC3) {
+			const uint8_t *holder = s->owner;
+			if (s->type == RR_DS && !name_is_root(holder))
+				holder = name_parent(holder);
+			if (!name_eq(holder, signer)) {
+				chain h;
+				walk_rc hw = walk(e, r, holder, &h);
+				if (hw != WALK_DONE)
+					return hw;
+				/* A proven secure cut below the signer means the
+				 * child zone should have signed.  An unprovable
+				 * walk (NSEC3 iterations over the limit) proves
+				 * nothing either way: the signature stands. */
+				if (h.status == SEC_BOGUS ||
+				    (h.status == SEC_SECURE && !name_eq(h.zone, signer))) {
+					worse(vd, SEC_BOGUS, EDE_DNSSEC_BOGUS,
+					    "signed by a parent zone, not by the zone that holds it",
+					    region_memdup(&r->reg, h.zone, name_len(h.zone)), 0);
+					continue;
+				}
+			}
+		}
 		msg_rr *keys;
 		size_t nkeys = zone_keys(e, r, signer, &keys);
 		val_limits lim = limits(e, r);
