@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "autotrust.h"
+#include "edgeclock.h"
 #include "err.h"
 #include "log.h"
 #include "rrtype.h"
@@ -30,17 +31,6 @@ struct autotrust {
 	size_t nanchors;
 };
 
-static eng_time
-now_time(void)
-{
-	struct timespec mono;
-	eng_time t;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	t.wall = time(NULL);
-	t.mono_ms = (uint64_t)mono.tv_sec * 1000 + (uint64_t)mono.tv_nsec / 1000000;
-	return t;
-}
 
 int
 autotrust_load(const char *path, ta_store *tas, autotrust **out, char *err,
@@ -138,7 +128,7 @@ on_probe(void *arg, const eng_result *res)
 		if (r5011_save(&a->zone, a->path, err, sizeof(err)) != 0)
 			log_msg(LOG_LEVEL_ERROR, "%s", err);
 		if (autotrust_anchors(a, &an, &n) == 0)
-			(void)eng_set_anchors(a->eng, an, n, now_time());
+			(void)eng_set_anchors(a->eng, an, n, edge_now());
 	} else if (rc == R5011_UNCHANGED) {
 		/* Keep the file's probe times current. */
 		if (r5011_save(&a->zone, a->path, err, sizeof(err)) != 0)
@@ -160,7 +150,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	/* RFC 5011 2.3: fetch the DNSKEY RRset; CD, because it is checked
 	 * here against the trusted keys, not through the normal chain. */
 	if (eng_resolve(a->eng, a->zone.owner, RR_DNSKEY, CLASS_IN, ENG_F_CD,
-	    now_time(), on_probe, a, &r) != 0) {
+	    edge_now(), on_probe, a, &r) != 0) {
 		r5011_probe_failed(&a->zone, time(NULL));
 		schedule(a);
 		return;

@@ -14,6 +14,7 @@
 #include "autotrust.h"
 #include "dnslisten.h"
 #include "engine.h"
+#include "edgeclock.h"
 #include "err.h"
 #include "log.h"
 #include "serve.h"
@@ -43,18 +44,6 @@ struct serve {
 	flight *tokmap[TOKMAP_SIZE];
 };
 
-static eng_time
-now(void)
-{
-	struct timespec mono;
-	eng_time t;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	/* Wall time through time(): libfaketime moves it in tests. */
-	t.wall = time(NULL);
-	t.mono_ms = (uint64_t)mono.tv_sec * 1000 + (uint64_t)mono.tv_nsec / 1000000;
-	return t;
-}
 
 static flight **
 flight_slot(serve *s, uint64_t token)
@@ -86,7 +75,7 @@ on_tp_reply(void *arg, const uint8_t *pkt, size_t len)
 
 	/* The engine may cancel other tokens, or start queries, from in
 	 * here; this flight ends when the reply is accepted. */
-	rc = eng_reply(s->eng, token, pkt, len, now());
+	rc = eng_reply(s->eng, token, pkt, len, edge_now());
 	if (rc == MX_EAGAIN)
 		return MX_EAGAIN;
 	flight **pp = flight_slot(s, token);
@@ -103,7 +92,7 @@ on_tp_fail(void *arg, int err)
 	uint64_t token = f->token;
 
 	flight_drop(f);
-	eng_fail(s->eng, token, err, now());
+	eng_fail(s->eng, token, err, edge_now());
 }
 
 static int
@@ -199,7 +188,7 @@ on_dns_query(void *ctx, dnsl_query *q, const dnsl_question *qu)
 	int rc;
 
 	rc = eng_resolve(s->eng, qu->qname, qu->qtype, qu->qclass,
-	    qu->cd ? ENG_F_CD : 0, now(), on_eng_done, q, &r);
+	    qu->cd ? ENG_F_CD : 0, edge_now(), on_eng_done, q, &r);
 	if (rc != 0) {
 		eng_result res;
 		memset(&res, 0, sizeof(res));
@@ -232,7 +221,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	eng_tick(s->eng, now());
+	eng_tick(s->eng, edge_now());
 }
 
 /* Can this address be bound at all (port 0, UDP)?  Only EADDRNOTAVAIL

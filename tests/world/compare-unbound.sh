@@ -18,6 +18,8 @@
 # (validate.sh holds mxsecd to its EDE codes).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=mxsecd-lib.sh
+. "$here/mxsecd-lib.sh"
 md=no
 [ "${1:-}" = --markdown ] && { md=yes; shift; }
 [ $# -eq 2 ] || { echo "usage: $0 [--markdown] MXSECD OUTDIR" >&2; exit 2; }
@@ -50,21 +52,11 @@ trap cleanup EXIT
 # depends on its cache, so every run starts from an empty one
 "$here/world.sh" start-validator "$out" "$validator" >/dev/null || exit 1
 
-{
-	echo "mode recursive"
-	echo "root-hints $out/root.hints"
-	echo "trust-anchor-file $out/root.key"
-	echo "listen-dns 127.0.0.1@$port"
-	echo "api-socket $tmp/mxsecd.sock"
-	echo "cache-dir $tmp/cache"
-	echo "query-loopback yes"
-} >"$tmp/mxsecd.conf"
+mx_conf "$tmp/mxsecd.conf" "$out" "$tmp" $port "mode recursive" \
+	"trust-anchor-file $out/root.key"
 "$mxsecd" -f -c "$tmp/mxsecd.conf" 2>"$tmp/mxsecd.log" &
 pid=$!
-for _ in $(seq 100); do
-	dig +time=1 +tries=1 -p $port @127.0.0.1 . NS >/dev/null 2>&1 && break
-	sleep 0.05
-done
+mx_wait $port "$pid"
 
 # ask SERVER PORT NAME TYPE -> "status rcode ede"
 ask() {

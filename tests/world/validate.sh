@@ -8,6 +8,8 @@
 # failed.  None at present.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=mxsecd-lib.sh
+. "$here/mxsecd-lib.sh"
 mxsecd=$1
 out=$2
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -28,22 +30,12 @@ trap cleanup EXIT
 
 fails=0 passes=0 known=0
 run_mode() {  # mode
-	{
-		echo "mode $1"
-		[ "$1" = forward ] && echo "forward 127.0.0.20"
-		echo "root-hints $out/root.hints"
-		echo "trust-anchor-file $out/root.key"
-		echo "listen-dns 127.0.0.1@$port"
-		echo "api-socket $tmp/mxsecd.sock"
-		echo "cache-dir $tmp/cache"
-		echo "query-loopback yes"
-	} >"$tmp/$1.conf"
+	local extra=("mode $1" "trust-anchor-file $out/root.key")
+	[ "$1" = forward ] && extra+=("forward 127.0.0.20")
+	mx_conf "$tmp/$1.conf" "$out" "$tmp" $port "${extra[@]}"
 	"$mxsecd" -f -c "$tmp/$1.conf" 2>"$tmp/$1.log" &
 	pid=$!
-	for _ in $(seq 100); do
-		dig +time=1 +tries=1 -p $port @127.0.0.1 . NS >/dev/null 2>&1 && break
-		sleep 0.05
-	done
+	mx_wait $port "$pid"
 	while read -r name type status rcode ede _; do
 		case $name in \#*|"") continue ;; esac
 		res=$(dig @127.0.0.1 -p $port "$name" "$type" +dnssec +tries=1 +time=10 +noall +comments 2>&1)
