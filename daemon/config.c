@@ -217,6 +217,11 @@ config_init_defaults_uid(struct mxsec_config *cfg, uid_t euid)
 	cfg->cache_max_ttl = CFG_MAX_TTL_DEFAULT;
 	cfg->cache_max_negative_ttl = CFG_NEG_TTL_DEFAULT;
 	cfg->nsec3_max_iterations = CFG_NSEC3_ITER_DEFAULT;
+	cfg->val_bogus_ttl = 60;
+	cfg->prefetch = true;
+	cfg->serve_stale = false;
+	cfg->serve_stale_ttl = 86400;
+	cfg->aggressive_nsec = true;
 	cfg->log_target = LOG_TARGET_SYSLOG;
 	cfg->log_level = LOG_LEVEL_NOTICE;
 	cfg->listen_dns.v = calloc(2, sizeof(*cfg->listen_dns.v));

@@ -103,6 +103,11 @@ struct mxsec_config {
 	uint32_t val_max_key_tries;       /* DNSKEYs per key tag: 4 */
 	uint32_t val_max_nsec3_hashes;    /* per client query: 150 */
 	uint32_t val_clock_skew;          /* seconds: 0 */
+	uint32_t val_bogus_ttl;           /* seconds a bogus answer is kept: 60 */
+	bool prefetch;                    /* default true */
+	bool serve_stale;                 /* RFC 8767; default false */
+	uint32_t serve_stale_ttl;         /* stale window, seconds: 86400 */
+	bool aggressive_nsec;             /* RFC 8198; default true */
 	enum log_target log_target;   /* default syslog ('mxsecd -f' overrides) */
 	enum log_level log_level;     /* default notice ('mxsecd -d' overrides) */
 	char *user;                   /* NULL: keep the starting user */

@@ -9,7 +9,7 @@
 #include "serve.h"
 
 /* The signals the loop owns, in the order their events are kept. */
-static const int loop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static const int loop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
 #define LOOP_NSIGNALS (sizeof(loop_signals) / sizeof(loop_signals[0]))
 
 struct loop {
@@ -26,6 +26,7 @@ loop_signal_name(int sig)
 	case SIGINT: return "SIGINT";
 	case SIGTERM: return "SIGTERM";
 	case SIGHUP: return "SIGHUP";
+	case SIGUSR1: return "SIGUSR1";
 	}
 	return "signal";
 }
@@ -38,6 +39,11 @@ loop_on_signal(evutil_socket_t sig, short what, void *arg)
 	struct loop *l = arg;
 
 	(void)what;
+	if (sig == SIGUSR1) {
+		if (l->serve != NULL)
+			serve_log_stats(l->serve);
+		return;
+	}
 	if (sig == SIGHUP) {
 		log_msg(LOG_LEVEL_NOTICE, "received SIGHUP: reloading the"
 		    " configuration is not implemented yet, ignored");

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "buildcfg.h"
+#include "cache.h"
 #include "config.h"
 #include "err.h"
 #include "log.h"
@@ -25,6 +27,7 @@ struct main_opts {
 	bool foreground;     /* -f: log to stderr */
 	bool check;          /* -n: check the configuration and exit */
 	bool debug;          /* -d: log level debug */
+	bool dump_cache;     /* --dump-cache: print the cache and exit */
 };
 
 static void
@@ -37,6 +40,7 @@ main_usage(FILE *f)
 	    "  -f, --foreground   stay in the foreground, log to stderr\n"
 	    "  -n, --check        check the configuration and exit\n"
 	    "  -d, --debug        log at level debug\n"
+	    "      --dump-cache   print the cache's live entries and exit\n"
 	    "  -h, --help         show this help and exit\n"
 	    "  -V, --version      show the version and exit\n");
 }
@@ -52,6 +56,7 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "dump-cache", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -62,6 +67,7 @@ main_parse_args(int argc, char **argv, struct main_opts *o)
 		case 'f': o->foreground = true; break;
 		case 'n': o->check = true; break;
 		case 'd': o->debug = true; break;
+		case 'D': o->dump_cache = true; break;
 		case 'h':
 			main_usage(stdout);
 			return EXIT_SUCCESS;
@@ -105,6 +111,33 @@ main_load_config(const struct main_opts *o, struct mxsec_config *cfg)
 	return rc;
 }
 
+/* Read-only, so it is safe beside a running daemon (LMDB readers never
+ * block the writer). */
+static int
+main_dump_cache(const struct mxsec_config *cfg)
+{
+	cache_config cc = {
+		.dir = cfg->cache_dir,
+		.mapsize = (size_t)cfg->cache_size,
+		.readonly = true,
+	};
+	char err[MAIN_ERR_MAX];
+	cache *c;
+	int rc;
+
+	if ((rc = cache_open(&c, &cc, NULL, err, sizeof(err))) != 0) {
+		fprintf(stderr, "mxsecd: %s\n", err);
+		return MAIN_EXIT_FAIL;
+	}
+	rc = cache_dump(c, stdout, time(NULL));
+	cache_close(c);
+	if (rc != 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "mxsecd: dump: %s\n", mx_strerror(rc ? rc : MX_EIO));
+		return MAIN_EXIT_FAIL;
+	}
+	return EXIT_SUCCESS;
+}
+
 static void
 main_log_start(const struct mxsec_config *cfg)
 {
@@ -141,7 +174,7 @@ main_raise_nofile(void)
 int
 main(int argc, char **argv)
 {
-	struct main_opts o = { NULL, false, false, false };
+	struct main_opts o = { NULL, false, false, false, false };
 	struct mxsec_config cfg = { 0 };
 	int status, rc;
 
@@ -155,6 +188,10 @@ main(int argc, char **argv)
 	status = MAIN_EXIT_FAIL;
 	if (main_load_config(&o, &cfg) != 0)
 		goto done;
+	if (o.dump_cache) {
+		status = main_dump_cache(&cfg);
+		goto done;
+	}
 	if (o.check) {
 		printf("%s: configuration OK\n",
 		    cfg.file != NULL ? cfg.file : "built-in defaults");

@@ -12,11 +12,13 @@
 #include <time.h>
 
 #include "autotrust.h"
+#include "cache.h"
 #include "dnslisten.h"
 #include "engine.h"
 #include "edgeclock.h"
 #include "err.h"
 #include "log.h"
+#include "name.h"
 #include "serve.h"
 #include "ta.h"
 #include "transport.h"
@@ -41,8 +43,70 @@ struct serve {
 	dnsl *dl;
 	autotrust *at;
 	struct event *tick;
+	cache *cache;
+	eng_store store;
+	struct event *commit;     /* ends the cache's write batch */
 	flight *tokmap[TOKMAP_SIZE];
 };
+
+/* The cache's write batch is committed this long after its first write:
+ * one sync for many answers, and kill -9 loses at most this much. */
+#define COMMIT_DELAY_MS 100
+
+static void
+on_commit(evutil_socket_t fd, short what, void *arg)
+{
+	serve *s = arg;
+
+	(void)fd;
+	(void)what;
+	cache_commit(s->cache);
+}
+
+static int
+store_get(void *ctx, const uint8_t *qname, uint16_t qtype, unsigned flags,
+    time_t now, bool stale, region *reg, eng_hit *hit)
+{
+	serve *s = ctx;
+
+	return cache_lookup(s->cache, qname, qtype, flags, now, stale, reg, hit);
+}
+
+static void
+store_put(void *ctx, const uint8_t *qname, uint16_t qtype, unsigned flags,
+    const eng_result *res, time_t now)
+{
+	serve *s = ctx;
+
+	/* A store that fails (full, I/O) costs the entry, never the query. */
+	cache_store(s->cache, qname, qtype, flags, res, now);
+	if (cache_pending(s->cache) && !event_pending(s->commit, EV_TIMEOUT, NULL)) {
+		struct timeval tv = { 0, COMMIT_DELAY_MS * 1000 };
+		event_add(s->commit, &tv);
+	}
+}
+
+void
+serve_log_stats(serve *s)
+{
+	eng_stats es;
+	cache_stats cs;
+
+	eng_get_stats(s->eng, &es);
+	cache_get_stats(s->cache, &cs);
+	log_msg(LOG_LEVEL_NOTICE, "stats: requests=%llu cache_hits=%llu "
+	    "cache_misses=%llu aggressive=%llu stale=%llu prefetch=%llu "
+	    "upstream_queries=%llu servfail=%llu bogus=%llu in_flight=%zu "
+	    "entries=%zu bytes=%llu evictions=%llu corrupt=%llu "
+	    "store_errors=%llu",
+	    (unsigned long long)es.requests, (unsigned long long)es.cache_hits,
+	    (unsigned long long)cs.misses, (unsigned long long)cs.aggressive,
+	    (unsigned long long)es.stale_served, (unsigned long long)es.prefetches,
+	    (unsigned long long)es.queries_sent, (unsigned long long)es.servfail,
+	    (unsigned long long)es.bogus, es.in_flight, cs.entries,
+	    (unsigned long long)cs.bytes_used, (unsigned long long)cs.evictions,
+	    (unsigned long long)cs.corrupt, (unsigned long long)cs.store_errors);
+}
 
 
 static flight **
@@ -248,6 +312,35 @@ can_bind(const struct sockaddr_storage *sa, socklen_t len)
 
 /* Configuration to engine settings. */
 
+static uint64_t
+fnv64(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+/* What the cached statuses depend on: the anchors and the negative
+ * anchors.  Another set at start-up empties the cache. */
+static uint64_t
+status_context(const eng_config *ec)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < ec->nanchors; i++) {
+		const eng_anchor *a = &ec->anchors[i];
+		h = fnv64(h, a->owner, name_len(a->owner));
+		h = fnv64(h, &a->type, sizeof(a->type));
+		h = fnv64(h, a->rdata, a->rdlen);
+	}
+	h = fnv64(h, "|", 1);
+	for (size_t i = 0; i < ec->ninsecure; i++)
+		h = fnv64(h, ec->insecure[i], name_len(ec->insecure[i]));
+	return h;
+}
+
 static int
 addrs_to_eng(const struct cfg_addrs *in, eng_addr **out)
 {
@@ -369,6 +462,32 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 	ec.do_ip6 = cfg->do_ip6;
 	ec.qname_minimisation = cfg->qname_minimisation;
 	ec.harden_glue = cfg->harden_glue;
+
+	cache_config cc = {
+		.dir = cfg->cache_dir,
+		.mapsize = (size_t)cfg->cache_size,
+		.min_ttl = cfg->cache_min_ttl,
+		.max_ttl = cfg->cache_max_ttl,
+		.max_neg_ttl = cfg->cache_max_negative_ttl,
+		.bogus_ttl = cfg->val_bogus_ttl,
+		.stale_ttl = cfg->serve_stale ? cfg->serve_stale_ttl : 0,
+		.aggressive = cfg->aggressive_nsec,
+		.nsec3_max_iterations = cfg->nsec3_max_iterations,
+		.context = status_context(&ec),
+	};
+	const char *note = NULL;
+	if ((rc = cache_open(&s->cache, &cc, &note, err, errlen)) != 0)
+		goto fail;
+	if (note != NULL)
+		log_msg(LOG_LEVEL_WARNING, "%s: %s", cfg->cache_dir, note);
+	if ((s->commit = event_new(base, -1, 0, on_commit, s)) == NULL) {
+		rc = MX_ENOMEM;
+		goto fail;
+	}
+	s->store = (eng_store){ s, store_get, store_put };
+	ec.store = &s->store;
+	ec.prefetch = cfg->prefetch;
+	ec.serve_stale = cfg->serve_stale;
 	if ((rc = eng_new(&ec, &io, &s->eng, err, errlen)) != 0)
 		goto fail;
 	if (s->at != NULL && (rc = autotrust_run(s->at, base, s->eng)) != 0)
@@ -448,6 +567,9 @@ serve_stop(serve *s)
 	dnsl_free(s->dl);
 	autotrust_free(s->at);
 	eng_free(s->eng);
+	if (s->commit != NULL)
+		event_free(s->commit);
+	cache_close(s->cache);   /* commits the last batch */
 	/* The engine cancelled its queries through io_cancel; free the rest. */
 	tp_free(s->tp);
 	for (size_t i = 0; i < TOKMAP_SIZE; i++) {

@@ -19,5 +19,7 @@ typedef struct serve serve;
 int serve_start(struct event_base *base, const struct mxsec_config *cfg,
     serve **out, char *err, size_t errlen);
 void serve_stop(serve *s);
+/* One log line of counters (SIGUSR1). */
+void serve_log_stats(serve *s);
 
 #endif

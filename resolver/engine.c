@@ -241,6 +241,10 @@ eng_new(const eng_config *cfg, const eng_io *io, eng **out, char *err,
 	e->cfg.max_sigs_per_rrset = def(cfg->max_sigs_per_rrset, 8);
 	e->cfg.max_key_tries = def(cfg->max_key_tries, 4);
 	e->cfg.max_nsec3_hashes = def(cfg->max_nsec3_hashes, 150);
+	if (cfg->store != NULL) {
+		e->store = *cfg->store;
+		e->cfg.store = &e->store;
+	}
 	if ((rc = copy_anchors(e, cfg)) != 0)
 		goto fail;
 	if (cfg->mode == ENG_FORWARD) {
@@ -288,6 +292,12 @@ fail:
 static void req_free(eng *e, ereq *r);
 static void req_unref(ereq *r);
 static void detach_subs(ereq *r);
+static ereq *req_find(eng *e, uint32_t h, const uint8_t *qname,
+    uint16_t qtype, uint16_t qclass, unsigned flags);
+static ereq *req_new(eng *e, const uint8_t *qname, uint16_t qtype,
+    uint16_t qclass, unsigned flags, unsigned depth, budget *b, uint32_t h);
+static eng_req *add_waiter(ereq *r, eng_done_fn done, void *arg,
+    ereq *parent);
 
 void
 eng_free(eng *e)
@@ -540,6 +550,65 @@ req_schedule(eng *e, ereq *r)
 	e->runq_tail = r;
 }
 
+/* A sub-request the store can answer ends here, before any query. */
+static bool
+answer_from_store(eng *e, ereq *r)
+{
+	const eng_store *st = e->cfg.store;
+	eng_hit hit;
+	region reg;
+	bool ok = false;
+
+	if (st == NULL)
+		return false;
+	region_init(&reg, 1u << 20);
+	if (st->get(st->ctx, r->qname, r->qtype, r->flags, e->now.wall, false,
+	    &reg, &hit) == 0) {
+		r->from_store = true;
+		req_finish_status(e, r, hit.res.rcode, hit.res.rr, hit.res.count,
+		    hit.res.status, hit.res.has_ede ? hit.res.ede : 0,
+		    hit.res.reason);
+		ok = true;
+	}
+	region_free(&reg);
+	return ok;
+}
+
+static void
+noop_done(void *arg, const eng_result *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+/* An entry asked for in the last 10 % of its TTL is fetched again in the
+ * background, so a busy name never goes cold.  The new answer replaces
+ * the entry when it comes; a client asking meanwhile joins the refresh. */
+static void
+prefetch(eng *e, const uint8_t *lname, uint16_t qtype, uint16_t qclass,
+    unsigned flags, const eng_hit *hit)
+{
+	uint32_t h;
+	ereq *r;
+
+	if (!e->cfg.prefetch || hit->stale || hit->synthesized ||
+	    hit->ttl_orig < 10 || (uint64_t)hit->ttl_left * 10 > hit->ttl_orig ||
+	    e->st.in_flight >= e->cfg.max_requests / 2)
+		return;
+	h = req_hash(e, lname, qtype, qclass, flags);
+	if (req_find(e, h, lname, qtype, qclass, flags) != NULL)
+		return;
+	if ((r = req_new(e, lname, qtype, qclass, flags, 0, NULL, h)) == NULL)
+		return;
+	r->started = true;
+	if (add_waiter(r, noop_done, NULL, NULL) == NULL) {
+		req_free(e, r);
+		return;
+	}
+	e->st.prefetches++;
+	req_schedule(e, r);
+}
+
 static void
 drain(eng *e)
 {
@@ -552,6 +621,13 @@ drain(eng *e)
 		if (e->runq_head == NULL)
 			e->runq_tail = NULL;
 		r->queued = false;
+		if (!r->finished && !r->started) {
+			r->started = true;
+			if (answer_from_store(e, r)) {
+				req_unref(r);
+				continue;
+			}
+		}
 		if (!r->finished)
 			iter_next(e, r);
 		req_unref(r);
@@ -591,6 +667,23 @@ eng_resolve(eng *e, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
 	}
 	name_copy(lname, qname);
 	name_lower(lname);
+	if (e->cfg.store != NULL) {
+		const eng_store *st = e->cfg.store;
+		eng_hit hit;
+		region reg;
+		/* A region of its own: done() may resolve again. */
+		region_init(&reg, 1u << 20);
+		if (st->get(st->ctx, lname, qtype, flags, now.wall, false, &reg,
+		    &hit) == 0) {
+			e->st.cache_hits++;
+			prefetch(e, lname, qtype, qclass, flags, &hit);
+			done(arg, &hit.res);
+			region_free(&reg);
+			drain(e);
+			return 0;
+		}
+		region_free(&reg);
+	}
 	uint32_t h = req_hash(e, lname, qtype, qclass, flags);
 	r = req_find(e, h, lname, qtype, qclass, flags);
 	if (r != NULL) {
@@ -611,6 +704,7 @@ eng_resolve(eng *e, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
 		req_free(e, r);
 		return MX_ENOMEM;
 	}
+	r->started = true;
 	/* iter_next may answer at once: req_finish then clears sync_w. */
 	e->sync_w = w;
 	iter_next(e, r);
@@ -699,6 +793,24 @@ req_finish_status(eng *e, ereq *r, unsigned rcode,
 	}
 	if (status == SEC_BOGUS)
 		e->st.bogus++;
+	region sreg;
+	region_init(&sreg, 1u << 20);
+	if (e->cfg.store != NULL && !r->from_store) {
+		const eng_store *st = e->cfg.store;
+		eng_hit hit;
+		/* RFC 8767: upstreams failed; an expired answer may do, with
+		 * EDE 3.  Never for bogus: that is a verdict, not a failure. */
+		if (rcode == RCODE_SERVFAIL && status != SEC_BOGUS &&
+		    e->cfg.serve_stale &&
+		    st->get(st->ctx, r->qname, r->qtype, r->flags, e->now.wall,
+		    true, &sreg, &hit) == 0 && hit.stale) {
+			res = hit.res;
+			e->st.stale_served++;
+		} else {
+			st->put(st->ctx, r->qname, r->qtype, r->flags, &res,
+			    e->now.wall);
+		}
+	}
 	w = r->waiters;
 	r->waiters = NULL;
 	for (; w != NULL; w = next) {
@@ -719,6 +831,7 @@ req_finish_status(eng *e, ereq *r, unsigned rcode,
 			done(arg, &res);
 		}
 	}
+	region_free(&sreg);
 	req_unref(r);
 }
 

@@ -20,10 +20,12 @@
 #include <time.h>
 
 #include "msg.h"
+#include "region.h"
 #include "status.h"
 
 typedef struct eng eng;
 typedef struct eng_req eng_req;
+typedef struct eng_store eng_store;
 
 /* The time, read at the I/O edge.  wall: for TTLs and signatures (may be
  * moved by libfaketime); mono_ms: for RTTs and timeouts. */
@@ -76,6 +78,12 @@ typedef struct eng_config {
 	unsigned max_depth;              /* nested NS-address lookups: 6 */
 	unsigned request_timeout_ms;     /* whole request: 12000 */
 	unsigned max_requests;           /* requests in flight: 10000 */
+	/* The answer store.  NULL: every request is resolved. */
+	const eng_store *store;          /* copied */
+	bool prefetch;                   /* refresh entries asked for in the
+	                                    last 10 % of their TTL */
+	bool serve_stale;                /* RFC 8767: answer from expired
+	                                    entries while upstreams fail */
 } eng_config;
 
 /* The I/O edge, as the engine sees it. */
@@ -110,6 +118,29 @@ typedef struct eng_result {
 } eng_result;
 
 typedef void (*eng_done_fn)(void *arg, const eng_result *res);
+
+/* An answer found in the store, with what prefetch and serve-stale need. */
+typedef struct eng_hit {
+	eng_result res;
+	uint32_t ttl_left;               /* seconds the entry has left */
+	uint32_t ttl_orig;               /* its TTL when stored */
+	bool stale;                      /* expired (RFC 8767) */
+	bool synthesized;                /* from NSEC/NSEC3 (RFC 8198) */
+} eng_hit;
+
+/*
+ * Where finished answers are kept (cache/ in the daemon; NULL: nowhere).
+ * get() copies the records into reg, TTLs counted down; MX_ENOTFOUND on a
+ * miss.  With stale, an expired entry still within its stale window may
+ * come back (hit->stale).  put() decides by itself what is worth keeping.
+ */
+struct eng_store {
+	void *ctx;
+	int (*get)(void *ctx, const uint8_t *qname, uint16_t qtype,
+	    unsigned flags, time_t now, bool stale, region *reg, eng_hit *hit);
+	void (*put)(void *ctx, const uint8_t *qname, uint16_t qtype,
+	    unsigned flags, const eng_result *res, time_t now);
+};
 
 /* Request flags. */
 #define ENG_F_CD 0x01                    /* checking disabled (RFC 4035 3.2.2) */
@@ -157,6 +188,9 @@ typedef struct eng_stats {
 	uint64_t timeouts;
 	uint64_t servfail;       /* requests answered with SERVFAIL */
 	uint64_t bogus;          /* answers found bogus */
+	uint64_t cache_hits;     /* client requests answered from the store */
+	uint64_t prefetches;     /* background refreshes started */
+	uint64_t stale_served;   /* stale answers given (RFC 8767) */
 	size_t in_flight;        /* requests now */
 } eng_stats;
 

@@ -79,6 +79,8 @@ struct ereq {
 	uint64_t deadline_ms;
 	region reg;
 	bool finished;
+	bool started;             /* the store was asked (or need not be) */
+	bool from_store;          /* answered from the store: not put back */
 
 	/* The name being resolved now (qname, or a CNAME/DNAME target). */
 	uint8_t sname[NAME_MAX_WIRE];
@@ -132,6 +134,7 @@ struct eng {
 	eng_config cfg;
 	eng_addr *fwd;
 	eng_io io;
+	eng_store store;
 	mcache *mc;
 	infra *inf;
 	/* Root hints: NS names and their addresses. */

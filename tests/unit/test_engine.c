@@ -13,6 +13,10 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cache.h"
 #include "engine.h"
 #include "err.h"
 #include "msg.h"
@@ -142,6 +146,7 @@ name_rd(uint8_t *rd, const char *s)
 static bool oob_glue;        /* test. refers oob.test to ns.evil.invalid + glue */
 static bool tc_always;       /* example.test answers TC over UDP */
 static bool flip_case;       /* example.test upper-cases the question */
+static bool all_silent;      /* nobody answers: upstreams down */
 
 /* Build the answer of server ip to qi into out; 0 = no answer. */
 static size_t
@@ -152,6 +157,8 @@ answer(uint32_t ip, const qinfo *qi, bool tcp, uint8_t *out, size_t cap)
 	const uint8_t *qn = qi->qname;
 	uint16_t fl = FLAG_QR | FLAG_AA;
 
+	if (all_silent)
+		return 0;
 	mb_init(&b, out, cap, qi->id, fl);
 	assert_int_equal(mb_question(&b, qn, qi->qtype, CLASS_IN), 0);
 	if (ip == ROOT1) {
@@ -241,6 +248,53 @@ on_done(void *arg, const eng_result *res)
 	}
 }
 
+/* The answer store: the real LMDB cache in a temporary directory. */
+static cache *store_cache;
+static char store_dir[64];
+
+static int
+st_get(void *ctx, const uint8_t *qname, uint16_t qtype, unsigned flags,
+    time_t now, bool stale, region *reg, eng_hit *hit)
+{
+	return cache_lookup(ctx, qname, qtype, flags, now, stale, reg, hit);
+}
+
+static void
+st_put(void *ctx, const uint8_t *qname, uint16_t qtype, unsigned flags,
+    const eng_result *res, time_t now)
+{
+	cache_store(ctx, qname, qtype, flags, res, now);
+}
+
+static eng_store the_store;
+static bool with_store, with_prefetch, with_stale;
+
+static void
+open_store(void)
+{
+	cache_config cc = {
+		.dir = store_dir, .mapsize = 4u << 20, .max_ttl = 86400,
+		.max_neg_ttl = 3600, .bogus_ttl = 60,
+		.stale_ttl = with_stale ? 3600 : 0, .aggressive = true,
+		.nsec3_max_iterations = 150,
+	};
+	char err[200];
+
+	assert_int_equal(cache_open(&store_cache, &cc, NULL, err, sizeof(err)), 0);
+	the_store = (eng_store){ store_cache, st_get, st_put };
+}
+
+static void
+close_store(void)
+{
+	char cmd[128];
+
+	cache_close(store_cache);
+	store_cache = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", store_dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static eng *
 new_engine(bool qmin, enum eng_mode mode)
 {
@@ -270,8 +324,13 @@ new_engine(bool qmin, enum eng_mode mode)
 		c.forwarders = fwd;
 		c.nforwarders = fwd_count;
 	}
+	if (with_store) {
+		c.store = &the_store;
+		c.prefetch = with_prefetch;
+		c.serve_stale = with_stale;
+	}
 	nq = next_q = 0;
-	oob_glue = tc_always = flip_case = false;
+	oob_glue = tc_always = flip_case = all_silent = false;
 	clock_now = T0;
 	assert_int_equal(eng_new(&c, &fake_io, &e, err, sizeof(err)), 0);
 	return e;
@@ -691,6 +750,190 @@ test_refused_class(void **state)
 	eng_free(e);
 }
 
+/* ---- with the answer store ---- */
+
+static void
+store_setup(bool prefetch, bool stale)
+{
+	snprintf(store_dir, sizeof(store_dir), "/tmp/mxsec-engine-XXXXXX");
+	assert_non_null(mkdtemp(store_dir));
+	with_store = true;
+	with_prefetch = prefetch;
+	with_stale = stale;
+	open_store();
+}
+
+static void
+store_teardown(void)
+{
+	close_store();
+	with_store = with_prefetch = with_stale = false;
+}
+
+static void
+test_store_answers(void **state)
+{
+	store_setup(false, false);
+	eng *e = new_engine(false, ENG_RECURSIVE);
+	eng_stats st;
+	outcome o = resolve(e, "www.example.test", RR_A);
+	assert_int_equal(o.a, 0xc0000250);
+	size_t sent_before = nq;
+	/* The same question, in another case: from the store, no query. */
+	o = resolve(e, "WWW.Example.TEST", RR_A);
+	assert_int_equal(o.rcode, RCODE_NOERROR);
+	assert_int_equal(o.a, 0xc0000250);
+	assert_int_equal(nq, sent_before);
+	/* NXDOMAIN is kept too (RFC 2308), with the SOA's TTL. */
+	o = resolve(e, "nx.example.test", RR_A);
+	sent_before = nq;
+	o = resolve(e, "nx.example.test", RR_A);
+	eng_get_stats(e, &st);
+	assert_int_equal(st.cache_hits, 1);   /* no SOA: not kept */
+	(void)o;
+	/* After a restart of everything, the answer is still there. */
+	eng_free(e);
+	cache_commit(store_cache);
+	cache_close(store_cache);
+	open_store();
+	e = new_engine(false, ENG_RECURSIVE);
+	all_silent = true;
+	o = resolve(e, "www.example.test", RR_A);
+	assert_int_equal(o.a, 0xc0000250);
+	assert_int_equal(nq, 0);
+	eng_get_stats(e, &st);
+	assert_int_equal(st.cache_hits, 1);
+	assert_int_equal(st.queries_sent, 0);
+	eng_free(e);
+	store_teardown();
+}
+
+static void
+test_store_prefetch(void **state)
+{
+	store_setup(true, false);
+	eng *e = new_engine(false, ENG_RECURSIVE);
+	eng_stats st;
+	outcome o = resolve(e, "www.example.test", RR_A);
+	size_t sent_before = nq;
+	/* TTL 300: at 200 s it is answered and left alone ... */
+	clock_now.wall = T0.wall + 200;
+	o = resolve(e, "www.example.test", RR_A);
+	assert_int_equal(nq, sent_before);
+	/* ... at 280 s (last 10 %) it is answered and refreshed. */
+	clock_now.wall = T0.wall + 280;
+	o = resolve(e, "www.example.test", RR_A);
+	assert_int_equal(o.a, 0xc0000250);
+	assert_true(nq > sent_before);
+	eng_get_stats(e, &st);
+	assert_int_equal(st.prefetches, 1);
+	assert_int_equal(st.cache_hits, 2);
+	/* The refreshed entry lives another 300 s from 280. */
+	clock_now.wall = T0.wall + 500;
+	sent_before = nq;
+	o = resolve(e, "www.example.test", RR_A);
+	assert_int_equal(o.a, 0xc0000250);
+	assert_int_equal(nq, sent_before);
+	eng_free(e);
+	store_teardown();
+}
+
+static void
+on_done_res(void *arg, const eng_result *res)
+{
+	eng_result *out = arg;
+	*out = *res;
+	out->count[SEC_ANSWER] = res->count[SEC_ANSWER];
+	/* Keep the TTL of the first record; the records die with us. */
+	out->rr[SEC_ANSWER] = NULL;
+	out->rr[SEC_AUTHORITY] = NULL;
+	out->rr[SEC_ADDITIONAL] = NULL;
+	out->reason = NULL;
+	out->rcode = res->rcode;
+	out->count[SEC_AUTHORITY] = res->count[SEC_ANSWER] ? (uint16_t)res->rr[SEC_ANSWER][0].ttl : 0;
+}
+
+static void
+test_store_serve_stale(void **state)
+{
+	store_setup(false, true);
+	eng *e = new_engine(false, ENG_RECURSIVE);
+	eng_result res;
+	eng_req *r;
+	eng_stats st;
+
+	/* Without anchors everything here is indeterminate, which is never
+	 * served stale: store an insecure answer as the validator would. */
+	uint8_t rd[4] = { 192, 0, 2, 80 };
+	msg_rr rr = { (uint8_t *)N("www.example.test"), RR_A, CLASS_IN, 300, 4, rd };
+	eng_result in;
+	memset(&in, 0, sizeof(in));
+	in.status = SEC_INSECURE;
+	in.rr[SEC_ANSWER] = &rr;
+	in.count[SEC_ANSWER] = 1;
+	assert_int_equal(cache_store(store_cache, N("www.example.test"), RR_A, 0, &in, T0.wall), 0);
+	/* Expired, and every server silent: the stale answer, with EDE 3
+	 * and TTL 30 (RFC 8767 4). */
+	all_silent = true;
+	clock_now.wall = T0.wall + 400;
+	clock_now.mono_ms += 100;
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(eng_resolve(e, N("www.example.test"), RR_A, CLASS_IN, 0,
+	    clock_now, on_done_res, &res, &r), 0);
+	while (res.rcode == 0 && res.count[SEC_ANSWER] == 0) {
+		run(e, &clock_now);
+		clock_now.mono_ms += 1000;
+		eng_tick(e, clock_now);
+	}
+	assert_int_equal(res.rcode, RCODE_NOERROR);
+	assert_int_equal(res.count[SEC_ANSWER], 1);
+	assert_true(res.has_ede);
+	assert_int_equal(res.ede, EDE_STALE_ANSWER);
+	assert_int_equal(res.count[SEC_AUTHORITY], 30);   /* the TTL */
+	eng_get_stats(e, &st);
+	assert_int_equal(st.stale_served, 1);
+	/* An indeterminate (or bogus) entry is never served stale. */
+	all_silent = false;
+	resolve(e, "alias.example.test", RR_A);
+	all_silent = true;
+	clock_now.wall = T0.wall + 1000;
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(eng_resolve(e, N("alias.example.test"), RR_A, CLASS_IN, 0,
+	    clock_now, on_done_res, &res, &r), 0);
+	while (res.rcode == 0) {
+		run(e, &clock_now);
+		clock_now.mono_ms += 1000;
+		eng_tick(e, clock_now);
+	}
+	assert_int_equal(res.rcode, RCODE_SERVFAIL);
+	eng_free(e);
+	store_teardown();
+}
+
+static void
+test_store_no_stale_by_default(void **state)
+{
+	store_setup(false, false);
+	eng *e = new_engine(false, ENG_RECURSIVE);
+	eng_result res;
+	eng_req *r;
+
+	resolve(e, "www.example.test", RR_A);
+	all_silent = true;
+	clock_now.wall = T0.wall + 400;
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(eng_resolve(e, N("www.example.test"), RR_A, CLASS_IN, 0,
+	    clock_now, on_done_res, &res, &r), 0);
+	while (res.rcode == 0) {
+		run(e, &clock_now);
+		clock_now.mono_ms += 1000;
+		eng_tick(e, clock_now);
+	}
+	assert_int_equal(res.rcode, RCODE_SERVFAIL);
+	eng_free(e);
+	store_teardown();
+}
+
 int
 main(void)
 {
@@ -710,6 +953,10 @@ main(void)
 		cmocka_unit_test(test_forward_mode),
 		cmocka_unit_test(test_no_loopback_upstream),
 		cmocka_unit_test(test_refused_class),
+		cmocka_unit_test(test_store_answers),
+		cmocka_unit_test(test_store_prefetch),
+		cmocka_unit_test(test_store_serve_stale),
+		cmocka_unit_test(test_store_no_stale_by_default),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
