@@ -293,6 +293,10 @@ cdb_open(cache *c, const char **note, char *err, size_t errlen)
 		if (note)
 			*note = "cache file was unreadable or truncated: replaced by an empty one";
 	}
+	/* A reader slot left by a process killed with -9 would pin old
+	 * pages forever, and the file would grow to the map's end. */
+	int dead = 0;
+	mdb_reader_check(d->env, &dead);
 	if (purged && note && *note == NULL)
 		*note = "cache file had another format version: purged";
 	if (recontext && note && *note == NULL)
