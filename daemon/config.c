@@ -222,6 +222,8 @@ config_init_defaults_uid(struct mxsec_config *cfg, uid_t euid)
 	cfg->serve_stale = false;
 	cfg->serve_stale_ttl = 86400;
 	cfg->aggressive_nsec = true;
+	cfg->api_max_clients = 4096;
+	cfg->insecure_mx_dane = true;
 	cfg->log_target = LOG_TARGET_SYSLOG;
 	cfg->log_level = LOG_LEVEL_NOTICE;
 	cfg->listen_dns.v = calloc(2, sizeof(*cfg->listen_dns.v));
@@ -258,6 +260,7 @@ config_free(struct mxsec_config *cfg)
 	free(cfg->outgoing.v);
 	free(cfg->domain_insecure.v);
 	free(cfg->user);
+	free(cfg->api_group);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -108,6 +108,10 @@ struct mxsec_config {
 	bool serve_stale;                 /* RFC 8767; default false */
 	uint32_t serve_stale_ttl;         /* stale window, seconds: 86400 */
 	bool aggressive_nsec;             /* RFC 8198; default true */
+	char *api_group;                  /* NULL: the daemon's group */
+	uint32_t api_max_clients;         /* default 4096 */
+	bool insecure_mx_dane;            /* insecure-mx-policy dane (default)
+	                                     or may */
 	enum log_target log_target;   /* default syslog ('mxsecd -f' overrides) */
 	enum log_level log_level;     /* default notice ('mxsecd -d' overrides) */
 	char *user;                   /* NULL: keep the starting user */

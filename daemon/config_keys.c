@@ -177,6 +177,43 @@ cfg_key_log(struct cfg_parser *p, const struct cfg_span *v, size_t n)
 	return 0;
 }
 
+static int cfg_dup_path(struct cfg_parser *p, const struct cfg_span *s,
+    size_t max, char **out);
+
+static int
+cfg_key_insecure_mx_policy(struct cfg_parser *p, const struct cfg_span *v,
+    size_t n)
+{
+	char shown[CFG_SHOW_MAX];
+
+	if (cfg_span_is(&v[0], "dane"))
+		p->cfg->insecure_mx_dane = true;
+	else if (cfg_span_is(&v[0], "may"))
+		p->cfg->insecure_mx_dane = false;
+	else
+		return cfg_fail(p, "expected 'dane' or 'may', got '%s'",
+		    CFG_SHOW(&v[0], shown));
+	return 0;
+}
+
+static int
+cfg_key_api_group(struct cfg_parser *p, const struct cfg_span *v, size_t n)
+{
+	char shown[CFG_SHOW_MAX];
+	const struct cfg_span *s = &v[0];
+	bool ok = s->len <= 32 && s->p[0] != '-';
+
+	for (size_t i = 0; ok && i < s->len; i++) {
+		char c = s->p[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+	}
+	if (!ok)
+		return cfg_fail(p, "'%s' is not a valid group name",
+		    CFG_SHOW(s, shown));
+	return cfg_dup_path(p, s, 32, &p->cfg->api_group);
+}
+
 static int
 cfg_key_log_level(struct cfg_parser *p, const struct cfg_span *v, size_t n)
 {
@@ -558,6 +595,11 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	    CFG_FIELD(serve_stale_ttl), 30u * 86400 },
 	[CFG_K_AGGRESSIVE_NSEC] = { "aggressive-nsec", CFG_ONE(cfg_key_bool),
 	    CFG_FIELD(aggressive_nsec), 0 },
+	[CFG_K_API_GROUP] = { "api-group", CFG_ONE(cfg_key_api_group), 0, 0 },
+	[CFG_K_API_MAX_CLIENTS] = { "api-max-clients", CFG_ONE(cfg_key_u32),
+	    CFG_FIELD(api_max_clients), 1000000 },
+	[CFG_K_INSECURE_MX_POLICY] = { "insecure-mx-policy",
+	    CFG_ONE(cfg_key_insecure_mx_policy), 0, 0 },
 	[CFG_K_LOG] = { "log", CFG_ONE(cfg_key_log), 0, 0 },
 	[CFG_K_LOG_LEVEL] = { "log-level", CFG_ONE(cfg_key_log_level), 0, 0 },
 	[CFG_K_USER] = { "user", CFG_ONE(cfg_key_user), 0, 0 },

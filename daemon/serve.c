@@ -11,7 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <grp.h>
+
+#include "apisrv.h"
 #include "autotrust.h"
+#include "buildcfg.h"
 #include "cache.h"
 #include "dnslisten.h"
 #include "engine.h"
@@ -19,6 +23,7 @@
 #include "err.h"
 #include "log.h"
 #include "name.h"
+#include "rrtype.h"
 #include "serve.h"
 #include "ta.h"
 #include "transport.h"
@@ -41,6 +46,7 @@ struct serve {
 	transport *tp;
 	eng *eng;
 	dnsl *dl;
+	apisrv *api;
 	autotrust *at;
 	struct event *tick;
 	cache *cache;
@@ -288,6 +294,56 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	eng_tick(s->eng, edge_now());
 }
 
+/* The socket API's way to the engine. */
+static int
+api_resolve(void *ctx, const uint8_t *qname, uint16_t qtype, unsigned flags,
+    eng_done_fn done, void *arg, eng_req **out)
+{
+	serve *s = ctx;
+
+	return eng_resolve(s->eng, qname, qtype, CLASS_IN, flags, edge_now(),
+	    done, arg, out);
+}
+
+static void
+api_cancel(void *ctx, eng_req *r)
+{
+	serve *s = ctx;
+
+	eng_cancel(s->eng, r);
+}
+
+static int
+start_api(serve *s, struct event_base *base, const struct mxsec_config *cfg,
+    char *err, size_t errlen)
+{
+	apisrv_config ac = {
+		.path = cfg->api_socket,
+		.mode = 0660,
+		.gid = (gid_t)-1,
+		.max_clients = cfg->api_max_clients,
+		.max_inflight = 256,
+		.max_output = 4u << 20,
+		.idle_timeout_s = 300,
+		.dane_timeout_ms = 10000,
+		.insecure_mx_dane = cfg->insecure_mx_dane,
+		.version = MXSEC_VERSION,
+	};
+	api_resolver ar = { s, api_resolve, api_cancel };
+
+	if (strcmp(cfg->api_socket, "none") == 0)
+		return 0;
+	if (cfg->api_group != NULL) {
+		struct group *g = getgrnam(cfg->api_group);
+		if (g == NULL) {
+			snprintf(err, errlen, "api-group %s: no such group", cfg->api_group);
+			return MX_EINVAL;
+		}
+		ac.gid = g->gr_gid;
+	}
+	return apisrv_new(base, &ac, &ar, &s->api, err, errlen);
+}
+
 /* Can this address be bound at all (port 0, UDP)?  Only EADDRNOTAVAIL
  * and EAFNOSUPPORT say no: other errors are left for the real bind. */
 static bool
@@ -523,6 +579,9 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 			goto fail;
 	}
 
+	if ((rc = start_api(s, base, cfg, err, errlen)) != 0)
+		goto fail;
+
 	struct timeval second = { 1, 0 };
 	s->tick = event_new(base, -1, EV_PERSIST, on_tick, s);
 	if (s->tick == NULL || event_add(s->tick, &second) != 0) {
@@ -565,6 +624,7 @@ serve_stop(serve *s)
 	 * their engine waiters; the anchor prober likewise, before the
 	 * engine goes. */
 	dnsl_free(s->dl);
+	apisrv_free(s->api);
 	autotrust_free(s->at);
 	eng_free(s->eng);
 	if (s->commit != NULL)

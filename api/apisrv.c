@@ -1,0 +1,637 @@
+/*
+ * apisrv.c: the Unix-socket API server (apisrv.h, doc/protocol.md).
+ *
+ * Each client has a FIFO of slots, one per request line.  A slot is
+ * filled when its lookup ends (possibly at once, from the cache); replies
+ * leave from the head of the FIFO only, so they keep request order.
+ * Back-pressure: a client with max_inflight slots, or with max_output
+ * bytes of replies it has not read, is not read from until that drains.
+ * Every line is untrusted input (STYLE.md rule 7).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "apisrv.h"
+#include "err.h"
+#include "jsonw.h"
+#include "request.h"
+#include "rrjson.h"
+
+typedef struct client client;
+
+typedef struct slot {
+	struct slot *next;
+	client *c;
+	bool ready;
+	char *json;
+	size_t len;
+	/* In flight: one of these. */
+	eng_req *r;
+	dane_req *dane;
+	struct event *timer;
+	uint8_t qname[NAME_MAX_WIRE];
+	uint16_t qtype;
+} slot;
+
+struct client {
+	apisrv *s;
+	client *prev, *next;
+	struct bufferevent *bev;
+	slot *head, *tail;
+	unsigned nslots;
+	bool skipping;            /* dropping the rest of an over-long line */
+	bool eof;                 /* the peer will send no more */
+	bool in_read;             /* inside on_read: do not free */
+	bool dead;                /* free when on_read returns */
+};
+
+struct apisrv {
+	apisrv_config cfg;
+	char *path;
+	char *version;
+	struct event_base *base;
+	api_resolver res;
+	struct evconnlistener *lis;
+	client *clients;
+	apisrv_stats st;
+};
+
+static void flush(client *c);
+static void pump(client *c);
+
+/* ---- clients ---- */
+
+static void
+slot_free(client *c, slot *sl)
+{
+	apisrv *s = c->s;
+
+	if (sl->r != NULL)
+		s->res.cancel(s->res.ctx, sl->r);
+	if (sl->dane != NULL)
+		dane_free(sl->dane);
+	if (sl->timer != NULL)
+		event_free(sl->timer);
+	free(sl->json);
+	free(sl);
+}
+
+static void
+client_free(client *c)
+{
+	apisrv *s = c->s;
+
+	if (c->in_read) {
+		c->dead = true;
+		return;
+	}
+	while (c->head != NULL) {
+		slot *sl = c->head;
+		c->head = sl->next;
+		slot_free(c, sl);
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	s->st.connected--;
+	free(c);
+}
+
+static bool
+output_full(const client *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) >= c->s->cfg.max_output;
+}
+
+/* Read when there is room; stop when the client is over its limits. */
+static void
+update_reading(client *c)
+{
+	if (c->eof)
+		return;
+	if (c->nslots >= c->s->cfg.max_inflight || output_full(c))
+		bufferevent_disable(c->bev, EV_READ);
+	else
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+static slot *
+slot_new(client *c)
+{
+	slot *sl = calloc(1, sizeof(*sl));
+
+	if (sl == NULL)
+		return NULL;
+	sl->c = c;
+	if (c->tail)
+		c->tail->next = sl;
+	else
+		c->head = sl;
+	c->tail = sl;
+	c->nslots++;
+	return sl;
+}
+
+static void
+slot_ready(slot *sl, char *json, size_t len)
+{
+	sl->ready = true;
+	sl->json = json;
+	sl->len = len;
+}
+
+static void
+slot_error(slot *sl, const char *error, const char *reason)
+{
+	jsonw w;
+	size_t len;
+
+	jw_init(&w);
+	jw_obj_open(&w);
+	jw_kbool(&w, "ok", false);
+	jw_kstr(&w, "error", error);
+	jw_kstr(&w, "reason", reason);
+	jw_obj_close(&w);
+	sl->c->s->st.errors++;
+	if (w.oom) {
+		jw_free(&w);
+		slot_ready(sl, NULL, 0);
+		return;
+	}
+	char *json = jw_take(&w, &len);
+	slot_ready(sl, json, len);
+}
+
+static const char oom_reply[] =
+    "{\"ok\":false,\"error\":\"internal\",\"reason\":\"out of memory\"}";
+
+/* Send every finished reply at the head, in order. */
+static void
+flush(client *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	while (c->head != NULL && c->head->ready) {
+		slot *sl = c->head;
+		if (sl->json != NULL)
+			evbuffer_add(out, sl->json, sl->len);
+		else
+			evbuffer_add(out, oom_reply, sizeof(oom_reply) - 1);
+		evbuffer_add(out, "\n", 1);
+		c->head = sl->next;
+		if (c->head == NULL)
+			c->tail = NULL;
+		c->nslots--;
+		slot_free(c, sl);
+	}
+	update_reading(c);
+}
+
+/* ---- requests ---- */
+
+static void
+on_lookup(void *arg, const eng_result *res)
+{
+	slot *sl = arg;
+	jsonw w;
+	size_t len;
+
+	sl->r = NULL;
+	jw_init(&w);
+	rj_lookup_reply(&w, sl->qname, sl->qtype, res);
+	if (w.oom) {
+		jw_free(&w);
+		slot_ready(sl, NULL, 0);
+	} else {
+		char *json = jw_take(&w, &len);
+		slot_ready(sl, json, len);
+	}
+	pump(sl->c);
+}
+
+static void
+on_dane(void *arg, char *json, size_t len)
+{
+	slot *sl = arg;
+	dane_req *d = sl->dane;
+
+	slot_ready(sl, json, len);
+	/* The request is over; free it here unless dane_start is still on
+	 * the stack (then on_read frees it: sl->dane is cleared below). */
+	sl->dane = NULL;
+	if (sl->timer != NULL) {
+		event_free(sl->timer);
+		sl->timer = NULL;
+	}
+	if (d != NULL)
+		dane_free(d);
+	pump(sl->c);
+}
+
+static void
+on_dane_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	slot *sl = arg;
+
+	(void)fd;
+	(void)what;
+	if (sl->dane != NULL)
+		dane_expire(sl->dane);   /* calls on_dane */
+}
+
+static void
+ping_reply(slot *sl)
+{
+	jsonw w;
+	size_t len;
+
+	jw_init(&w);
+	jw_obj_open(&w);
+	jw_kbool(&w, "ok", true);
+	jw_kbool(&w, "pong", true);
+	jw_kstr(&w, "version", sl->c->s->version);
+	jw_obj_close(&w);
+	if (w.oom) {
+		jw_free(&w);
+		slot_ready(sl, NULL, 0);
+		return;
+	}
+	char *json = jw_take(&w, &len);
+	slot_ready(sl, json, len);
+}
+
+static void
+handle_line(client *c, const char *line, size_t len)
+{
+	apisrv *s = c->s;
+	api_request req;
+	char err[200];
+	slot *sl;
+	int rc;
+
+	s->st.requests++;
+	if ((sl = slot_new(c)) == NULL) {
+		/* Nothing to answer with: drop the client. */
+		c->dead = true;
+		return;
+	}
+	if (api_parse_request(line, len, &req, err, sizeof(err)) != 0) {
+		slot_error(sl, "bad-request", err);
+		return;
+	}
+	switch (req.verb) {
+	case API_PING:
+		ping_reply(sl);
+		break;
+	case API_LOOKUP:
+		name_copy(sl->qname, req.name);
+		sl->qtype = req.qtype;
+		rc = s->res.resolve(s->res.ctx, req.name, req.qtype, 0, on_lookup, sl, &sl->r);
+		if (rc != 0 && !sl->ready)
+			slot_error(sl, "internal", mx_strerror(rc));
+		break;
+	case API_DANE: {
+		dane_req *d = NULL;
+		struct timeval tv = { s->cfg.dane_timeout_ms / 1000,
+		    (s->cfg.dane_timeout_ms % 1000) * 1000 };
+		sl->timer = evtimer_new(s->base, on_dane_deadline, sl);
+		if (sl->timer == NULL || evtimer_add(sl->timer, &tv) != 0) {
+			slot_error(sl, "internal", "out of memory");
+			break;
+		}
+		rc = dane_start(&s->res, req.name, req.port, s->cfg.insecure_mx_dane,
+		    on_dane, sl, &d);
+		if (rc != 0) {
+			slot_error(sl, "internal", mx_strerror(rc));
+			break;
+		}
+		/* on_dane may have run already: then d is finished. */
+		if (!sl->ready)
+			sl->dane = d;
+		else
+			dane_free(d);
+		break;
+	}
+	}
+}
+
+static void
+too_long(client *c)
+{
+	slot *sl = slot_new(c);
+
+	if (sl == NULL) {
+		c->dead = true;
+		return;
+	}
+	c->s->st.requests++;
+	slot_error(sl, "too-long", "the request line is longer than 1024 octets");
+}
+
+/* Take complete lines while the client is within its limits, send what
+ * is finished, and go on while that made room for more. */
+static void
+pump(client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	char line[API_LINE_MAX + 2];
+
+	if (c->in_read)
+		return;
+	c->in_read = true;
+again:
+	while (!c->dead && c->nslots < c->s->cfg.max_inflight && !output_full(c)) {
+		size_t eol_len = 0;
+		struct evbuffer_ptr p = evbuffer_search_eol(in, NULL, &eol_len,
+		    EVBUFFER_EOL_LF);
+		if (p.pos < 0) {
+			size_t n = evbuffer_get_length(in);
+			/* No newline within the limit: refuse the line once,
+			 * and drop it as it comes, up to its newline. */
+			if (n > API_LINE_MAX + 1) {
+				if (!c->skipping)
+					too_long(c);
+				c->skipping = true;
+				evbuffer_drain(in, n);
+			}
+			break;
+		}
+		size_t n = (size_t)p.pos;
+		if (c->skipping) {
+			evbuffer_drain(in, n + eol_len);
+			c->skipping = false;
+			continue;
+		}
+		if (n > API_LINE_MAX + 1) {
+			evbuffer_drain(in, n + eol_len);
+			too_long(c);
+			continue;
+		}
+		evbuffer_remove(in, line, n);
+		evbuffer_drain(in, eol_len);
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			continue;    /* empty lines are ignored */
+		handle_line(c, line, n);
+	}
+	if (!c->dead) {
+		unsigned before = c->nslots;
+		flush(c);
+		size_t eol_len = 0;
+		if (c->nslots < before && c->nslots < c->s->cfg.max_inflight &&
+		    !output_full(c) &&
+		    evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF).pos >= 0)
+			goto again;
+	}
+	c->in_read = false;
+	if (c->dead)
+		client_free(c);
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	pump(arg);
+}
+
+static void
+maybe_done(client *c)
+{
+	if (c->eof && c->head == NULL &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		client_free(c);
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	client *c = arg;
+
+	(void)bev;
+	pump(c);
+	maybe_done(c);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	client *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_EOF) {
+		/* Half-closed: answer what was asked, then close. */
+		c->eof = true;
+		bufferevent_disable(c->bev, EV_READ);
+		maybe_done(c);
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
+		if (c->head == NULL) {
+			client_free(c);
+			return;
+		}
+		update_reading(c);
+		return;
+	}
+	client_free(c);
+}
+
+static void
+on_accept(struct evconnlistener *lis, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	apisrv *s = arg;
+	client *c;
+
+	(void)lis;
+	(void)sa;
+	(void)salen;
+	if (s->st.connected >= s->cfg.max_clients) {
+		s->st.refused++;
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->s = s;
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, s->cfg.max_output / 2, 0);
+	struct timeval idle = { s->cfg.idle_timeout_s, 0 };
+	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->next = s->clients;
+	if (s->clients)
+		s->clients->prev = c;
+	s->clients = c;
+	s->st.clients++;
+	s->st.connected++;
+}
+
+/* ---- the socket ---- */
+
+/* A socket file nobody listens on is left from a crash: replace it.  One
+ * somebody listens on means another daemon: refuse. */
+static int
+clear_stale(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	struct sockaddr_un sun;
+	int fd;
+
+	if (lstat(path, &sb) != 0)
+		return errno == ENOENT ? 0 : MX_EIO;
+	if (!S_ISSOCK(sb.st_mode)) {
+		snprintf(err, errlen, "api-socket %s exists and is not a socket", path);
+		return MX_EINVAL;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return MX_EIO;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(fd);
+		snprintf(err, errlen, "api-socket %s: another daemon is listening on it", path);
+		return MX_EINVAL;
+	}
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+static void
+make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return;
+	*slash = 0;
+	/* Only the last component: /run/mxsec under /run, say. */
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return;
+}
+
+int
+apisrv_new(struct event_base *base, const apisrv_config *cfg,
+    const api_resolver *res, apisrv **out, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	apisrv *s;
+	int fd = -1, rc;
+
+	*out = NULL;
+	if (strlen(cfg->path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "api-socket %s: path too long", cfg->path);
+		return MX_ELIMIT;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return MX_ENOMEM;
+	s->cfg = *cfg;
+	s->base = base;
+	s->res = *res;
+	s->path = strdup(cfg->path);
+	s->version = strdup(cfg->version ? cfg->version : "");
+	if (s->path == NULL || s->version == NULL) {
+		rc = MX_ENOMEM;
+		goto fail;
+	}
+	make_parent(cfg->path);
+	if ((rc = clear_stale(cfg->path, err, errlen)) != 0) {
+		if (err[0] == 0)
+			snprintf(err, errlen, "api-socket %s: %s", cfg->path, strerror(errno));
+		goto fail;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, cfg->path, strlen(cfg->path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = MX_EIO;
+		snprintf(err, errlen, "api-socket: %s", strerror(errno));
+		goto fail;
+	}
+	/* Never more open than asked, not even between bind and chmod. */
+	mode_t old = umask(0777 & ~cfg->mode);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc != 0) {
+		snprintf(err, errlen, "api-socket %s: %s", cfg->path, strerror(errno));
+		rc = MX_EIO;
+		goto fail;
+	}
+	if (chmod(cfg->path, cfg->mode) != 0 ||
+	    (cfg->gid != (gid_t)-1 && chown(cfg->path, (uid_t)-1, cfg->gid) != 0)) {
+		snprintf(err, errlen, "api-socket %s: %s", cfg->path, strerror(errno));
+		rc = MX_EIO;
+		unlink(cfg->path);
+		goto fail;
+	}
+	s->lis = evconnlistener_new(base, on_accept, s,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024, fd);
+	if (s->lis == NULL) {
+		snprintf(err, errlen, "api-socket %s: cannot listen", cfg->path);
+		rc = MX_EIO;
+		unlink(cfg->path);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(s->path);
+	free(s->version);
+	free(s);
+	return rc;
+}
+
+void
+apisrv_free(apisrv *s)
+{
+	if (s == NULL)
+		return;
+	while (s->clients != NULL)
+		client_free(s->clients);
+	if (s->lis != NULL) {
+		evconnlistener_free(s->lis);
+		unlink(s->path);
+	}
+	free(s->path);
+	free(s->version);
+	free(s);
+}
+
+void
+apisrv_get_stats(const apisrv *s, apisrv_stats *st)
+{
+	*st = s->st;
+}

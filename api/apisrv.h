@@ -1,0 +1,48 @@
+/*
+ * apisrv.h: the Unix-socket API server (doc/protocol.md): one request per
+ * line, one JSON object per line back, in request order; pipelining; per
+ * client limits so that no client starves the others.
+ */
+#ifndef MXSEC_API_APISRV_H
+#define MXSEC_API_APISRV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dane.h"
+
+struct event_base;
+typedef struct apisrv apisrv;
+
+typedef struct apisrv_config {
+	const char *path;             /* api-socket */
+	mode_t mode;                  /* 0660 */
+	gid_t gid;                    /* api-group; (gid_t)-1: unchanged */
+	unsigned max_clients;         /* api-max-clients: 4096 */
+	unsigned max_inflight;        /* requests per client: 256 */
+	size_t max_output;            /* unread reply bytes per client: 4 MiB */
+	unsigned idle_timeout_s;      /* 300 */
+	unsigned dane_timeout_ms;     /* 10000 */
+	bool insecure_mx_dane;        /* insecure-mx-policy dane */
+	const char *version;          /* for PING */
+} apisrv_config;
+
+typedef struct apisrv_stats {
+	uint64_t clients;             /* accepted */
+	uint64_t refused;             /* over api-max-clients */
+	uint64_t requests;
+	uint64_t errors;              /* error replies */
+	unsigned connected;
+} apisrv_stats;
+
+/* Bind and listen.  A stale socket file (nobody listening) is replaced; a
+ * live one is an error. */
+int apisrv_new(struct event_base *base, const apisrv_config *cfg,
+    const api_resolver *res, apisrv **out, char *err, size_t errlen);
+/* Close every client (their lookups are cancelled) and the socket, and
+ * remove the socket file. */
+void apisrv_free(apisrv *s);
+void apisrv_get_stats(const apisrv *s, apisrv_stats *st);
+
+#endif
