@@ -490,9 +490,11 @@ try_nsec(cache *c, const uint8_t *qname, uint16_t qtype, time_t now,
 			return MX_ENOTFOUND;
 		return synth(c, g, &soa, NULL, qname, RCODE_NOERROR, now, reg, hit);
 	}
-	/* RFC 8198 5.3: a wildcard that exists, with the type cached. */
-	if (name_eq(n1->owner, qname) || g->nrecs < 2 ||
-	    !name_eq(g->recs[1].owner, wild))
+	/* RFC 8198 5.3: a wildcard that exists, with the type cached.  The
+	 * cached secure answer at the wildcard shows that it exists; the
+	 * wildcard's own NSEC need not be cached (and when it is, it may
+	 * be e1 itself, covering qname). */
+	if (name_eq(n1->owner, qname))
 		return MX_ENOTFOUND;
 	if ((klen = ckey_answer(wild, qtype, 0, key, sizeof(key))) < 0 ||
 	    cache_get_entry(c, CDB_ANS, key, (size_t)klen, reg, &pos) != 0 ||
@@ -527,22 +529,41 @@ try_nsec3(cache *c, const uint8_t *qname, uint16_t qtype, time_t now,
 	if (g == NULL)
 		return MX_ENOMEM;
 	g->expires = INT64_MAX;
-	/* The deepest zone above qname with NSEC3 records cached. */
+	/* The deepest zone above qname with NSEC3 records cached, and its
+	 * parameters from the first usable one: an expired or corrupt
+	 * record first in the chain must not hide the fresh ones. */
 	for (const uint8_t *a = qname; a != NULL; a = name_parent(a)) {
 		uint8_t *okey, *val;
 		size_t oklen, vlen;
+		bool ok = false;
 		plen = ckey_name(a, prefix, sizeof(prefix) - 1 - N3_HASH_LEN);
 		if (plen < 0)
 			return MX_ENOTFOUND;
 		prefix[plen++] = 0;
-		if (cdb_seek(c, CDB_NSEC3, prefix, (size_t)plen, prefix, (size_t)plen,
-		    false, reg, &okey, &oklen, &val, &vlen) == 0) {
-			zone = a;
-			if (centry_decode(val, vlen, reg, &e) != 0 ||
-			    !usable(&e, CE_NSEC3, now))
-				return MX_ENOTFOUND;
-			break;
+		int r = cdb_seek(c, CDB_NSEC3, prefix, (size_t)plen, prefix,
+		    (size_t)plen, false, reg, &okey, &oklen, &val, &vlen);
+		if (r != 0)
+			continue;
+		zone = a;
+		for (int tries = 0; r == 0 && tries < 8; tries++) {
+			if (centry_decode(val, vlen, reg, &e) != 0) {
+				c->st.corrupt++;
+				cdb_del(c, CDB_NSEC3, okey, oklen);
+			} else if (usable(&e, CE_NSEC3, now)) {
+				ok = true;
+				break;
+			}
+			if (oklen + 1 > sizeof(key))
+				break;
+			/* The next key: the first one after okey. */
+			memcpy(key, okey, oklen);
+			key[oklen] = 0;
+			r = cdb_seek(c, CDB_NSEC3, key, oklen + 1, prefix,
+			    (size_t)plen, false, reg, &okey, &oklen, &val, &vlen);
 		}
+		if (!ok)
+			return MX_ENOTFOUND;
+		break;
 	}
 	if (zone == NULL)
 		return MX_ENOTFOUND;

@@ -417,7 +417,8 @@ cdb_get(cache *c, enum cdb_table t, const uint8_t *key, size_t klen,
 static bool
 has_prefix(const MDB_val *k, const uint8_t *prefix, size_t plen)
 {
-	return k->mv_size >= plen && memcmp(k->mv_data, prefix, plen) == 0;
+	/* prefix may be NULL when plen is 0: memcmp() must not see it. */
+	return k->mv_size >= plen && (plen == 0 || memcmp(k->mv_data, prefix, plen) == 0);
 }
 
 int
