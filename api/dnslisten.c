@@ -36,6 +36,7 @@
 #define DNS_MAX_MSG 65535
 #define UDP_MIN_SIZE 512            /* RFC 1035 4.2.1 */
 #define UDP_BATCH 32                /* datagrams read per readable event */
+#define UDP_RSLOT 4096              /* a query datagram: larger ones are dropped */
 #define ACCEPT_BATCH 16             /* connections accepted per event */
 #define ACCEPT_PAUSE_MS 100         /* after EMFILE and friends */
 #define TCP_BACKLOG 128
@@ -126,6 +127,20 @@ struct dnsl {
 	uint8_t *in;                /* DNS_MAX_MSG: message being read */
 	uint8_t *out;               /* 2 + DNS_MAX_MSG: response, TCP-framed */
 	dnsl_stats stats;
+	/* Datagrams read in one go (recvmmsg), and the answers made while
+	 * handling them, sent in one go (sendmmsg): two system calls for a
+	 * burst of cache hits instead of two per query. */
+	uint8_t *rbuf;              /* UDP_BATCH * UDP_RSLOT */
+	lsock *batch_sock;          /* the socket being read, or NULL */
+	unsigned nbatch;
+	uint8_t *sbuf;              /* UDP_BATCH * EDNS_BUFSIZE */
+	struct mmsghdr smsg[UDP_BATCH];
+	struct iovec siov[UDP_BATCH];
+	struct sockaddr_storage speer[UDP_BATCH];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} scmsg[UDP_BATCH];
 };
 
 /* What to send: an rcode, maybe records and an EDE. */
@@ -425,47 +440,96 @@ udp_size(const dnsl_query *q)
 
 /* Sending. */
 
+/* The message header of an answer to q: its peer, and the source address
+ * it came to when the socket is a wildcard one. */
 static void
-udp_send(dnsl_query *q, const uint8_t *pkt, size_t len)
+udp_header(dnsl_query *q, struct msghdr *mh, struct iovec *iov, void *peer,
+    char *cbuf, size_t cbuflen)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	} cbuf;
-	struct iovec iov = { .iov_base = (void *)pkt, .iov_len = len };
-	struct msghdr mh;
-
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_name = &q->peer;
-	mh.msg_namelen = q->peerlen;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
+	memset(mh, 0, sizeof(*mh));
+	memcpy(peer, &q->peer, q->peerlen);
+	mh->msg_name = peer;
+	mh->msg_namelen = q->peerlen;
+	mh->msg_iov = iov;
+	mh->msg_iovlen = 1;
 	if (q->has_pktinfo) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		mh.msg_control = cbuf.buf;
+		memset(cbuf, 0, cbuflen);
+		mh->msg_control = cbuf;
 		struct cmsghdr *cm;
 		if (q->usock->family == AF_INET) {
 			struct in_pktinfo pi;
 			memset(&pi, 0, sizeof(pi));
 			pi.ipi_spec_dst = q->pi.v4.ipi_addr;
-			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-			cm = CMSG_FIRSTHDR(&mh);
+			mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+			cm = CMSG_FIRSTHDR(mh);
 			cm->cmsg_level = IPPROTO_IP;
 			cm->cmsg_type = IP_PKTINFO;
 			cm->cmsg_len = CMSG_LEN(sizeof(pi));
 			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
 		} else {
-			mh.msg_controllen = CMSG_SPACE(sizeof(q->pi.v6));
-			cm = CMSG_FIRSTHDR(&mh);
+			mh->msg_controllen = CMSG_SPACE(sizeof(q->pi.v6));
+			cm = CMSG_FIRSTHDR(mh);
 			cm->cmsg_level = IPPROTO_IPV6;
 			cm->cmsg_type = IPV6_PKTINFO;
 			cm->cmsg_len = CMSG_LEN(sizeof(q->pi.v6));
 			memcpy(CMSG_DATA(cm), &q->pi.v6, sizeof(q->pi.v6));
 		}
 	}
+}
+
+/* Send what the batch holds. */
+static void
+udp_flush(dnsl *l)
+{
+	unsigned done = 0;
+
+	while (done < l->nbatch) {
+		int n = sendmmsg(l->batch_sock->fd, l->smsg + done,
+		    l->nbatch - done, MSG_DONTWAIT);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			/* UDP may lose answers: a full socket buffer loses
+			 * this one; the next ones may still go. */
+			l->stats.send_errors++;
+			done++;
+			continue;
+		}
+		done += (unsigned)n;
+	}
+	l->nbatch = 0;
+}
+
+static void
+udp_send(dnsl_query *q, const uint8_t *pkt, size_t len)
+{
+	dnsl *l = q->l;
+
+	if (l->batch_sock == q->usock && len <= EDNS_BUFSIZE) {
+		unsigned k = l->nbatch;
+		uint8_t *slot = l->sbuf + (size_t)k * EDNS_BUFSIZE;
+		memcpy(slot, pkt, len);
+		l->siov[k].iov_base = slot;
+		l->siov[k].iov_len = len;
+		udp_header(q, &l->smsg[k].msg_hdr, &l->siov[k], &l->speer[k],
+		    l->scmsg[k].buf, sizeof(l->scmsg[k].buf));
+		if (++l->nbatch == UDP_BATCH)
+			udp_flush(l);
+		return;
+	}
+
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} cbuf;
+	struct sockaddr_storage peer;
+	struct iovec iov = { .iov_base = (void *)pkt, .iov_len = len };
+	struct msghdr mh;
+
+	udp_header(q, &mh, &iov, &peer, cbuf.buf, sizeof(cbuf.buf));
 	/* UDP may lose answers; a full socket buffer loses this one. */
 	if (sendmsg(q->usock->fd, &mh, MSG_DONTWAIT) < 0)
-		q->l->stats.send_errors++;
+		l->stats.send_errors++;
 }
 
 static bool
@@ -678,35 +742,46 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	lsock *ls = arg;
 	dnsl *l = ls->l;
+	union cmsgbuf {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+		    CMSG_SPACE(sizeof(struct in_pktinfo))];
+	};
+	static union cmsgbuf cbuf[UDP_BATCH];
+	static struct sockaddr_storage peer[UDP_BATCH];
+	static struct iovec iov[UDP_BATCH];
+	static struct mmsghdr mm[UDP_BATCH];
+	int n;
 
 	(void)what;
 	for (int i = 0; i < UDP_BATCH; i++) {
-		union {
-			struct cmsghdr align;
-			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-			    CMSG_SPACE(sizeof(struct in_pktinfo))];
-		} cbuf;
-		struct sockaddr_storage peer;
-		struct iovec iov = { .iov_base = l->in, .iov_len = DNS_MAX_MSG };
-		struct msghdr mh;
+		iov[i].iov_base = l->rbuf + (size_t)i * UDP_RSLOT;
+		iov[i].iov_len = UDP_RSLOT;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_name = &peer[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(peer[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = cbuf[i].buf;
+		mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
+	}
+	do {
+		n = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
+	} while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return;   /* EAGAIN: drained; anything else: next event */
+	/* Answers made now (cache hits) go out together at the end. */
+	l->batch_sock = ls;
+	for (int i = 0; i < n; i++) {
+		struct msghdr *mh = &mm[i].msg_hdr;
+		size_t len = mm[i].msg_len;
 
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_name = &peer;
-		mh.msg_namelen = sizeof(peer);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = sizeof(cbuf.buf);
-		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;   /* EAGAIN: drained; anything else: next event */
-		}
 		l->stats.udp_queries++;
-		/* Port 0 cannot be answered; short ones have no header. */
-		if ((size_t)n < MSG_HDR_LEN || addr_port(&peer) == 0 ||
-		    mh.msg_namelen > sizeof(peer)) {
+		/* Port 0 cannot be answered; short ones have no header; no
+		 * query needs more than UDP_RSLOT octets. */
+		if (len < MSG_HDR_LEN || (mh->msg_flags & MSG_TRUNC) ||
+		    mh->msg_namelen > sizeof(peer[i]) ||
+		    addr_port(&peer[i]) == 0) {
 			l->stats.dropped++;
 			continue;
 		}
@@ -717,11 +792,11 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		q->l = l;
 		q->usock = ls;
-		memcpy(&q->peer, &peer, mh.msg_namelen);
-		q->peerlen = mh.msg_namelen;
+		memcpy(&q->peer, &peer[i], mh->msg_namelen);
+		q->peerlen = mh->msg_namelen;
 		if (ls->wildcard) {
-			for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL;
-			    cm = CMSG_NXTHDR(&mh, cm)) {
+			for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL;
+			    cm = CMSG_NXTHDR(mh, cm)) {
 				if (cm->cmsg_level == IPPROTO_IP &&
 				    cm->cmsg_type == IP_PKTINFO &&
 				    cm->cmsg_len >= CMSG_LEN(sizeof(q->pi.v4))) {
@@ -735,8 +810,10 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 				}
 			}
 		}
-		query_start(l, q, l->in, (size_t)n, (const struct sockaddr *)&q->peer);
+		query_start(l, q, iov[i].iov_base, len, (const struct sockaddr *)&q->peer);
 	}
+	udp_flush(l);
+	l->batch_sock = NULL;
 }
 
 /* TCP (RFC 7766). */
@@ -1192,13 +1269,16 @@ dnsl_new(struct event_base *base, const dnsl_config *cfg,
 	region_init(&l->scratch, PARSE_LIMIT);
 	l->in = malloc(DNS_MAX_MSG);
 	l->out = malloc(2 + DNS_MAX_MSG);
+	l->rbuf = malloc((size_t)UDP_BATCH * UDP_RSLOT);
+	l->sbuf = malloc((size_t)UDP_BATCH * EDNS_BUFSIZE);
 	l->naddrs = cfg->naddrs;
 	l->socks = calloc(cfg->naddrs ? 2 * cfg->naddrs : 1, sizeof(*l->socks));
 	for (size_t i = 0; l->socks != NULL && i < 2 * cfg->naddrs; i++) {
 		l->socks[i].fd = -1;
 		l->socks[i].l = l;
 	}
-	if (l->in == NULL || l->out == NULL || l->socks == NULL)
+	if (l->in == NULL || l->out == NULL || l->socks == NULL ||
+	    l->rbuf == NULL || l->sbuf == NULL)
 		goto nomem;
 	for (size_t i = 0; i < cfg->naddrs; i++) {
 		lsock *u = &l->socks[2 * i], *t = &l->socks[2 * i + 1];
@@ -1237,6 +1317,8 @@ dnsl_free(dnsl *l)
 	free(l->socks);
 	region_free(&l->scratch);
 	free(l->in);
+	free(l->rbuf);
+	free(l->sbuf);
 	free(l->out);
 	free(l);
 }

@@ -44,7 +44,7 @@ typedef struct cache cache;
 
 /* The format version written under the version key; bump it when the
  * stored layout changes, and old caches are purged on open. */
-#define CACHE_FORMAT_VERSION 2
+#define CACHE_FORMAT_VERSION 3
 
 typedef struct cache_config {
 	const char *dir;

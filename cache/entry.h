@@ -3,9 +3,9 @@
  *
  * A value is one stored answer (or one NSEC, NSEC3 or SOA record set kept
  * for RFC 8198): a fixed header, the reason text, the records of the
- * answer and authority sections, and a CRC-32 over all of it.  The cache
+ * answer and authority sections, and a checksum over all of it.  The cache
  * file is untrusted input (STYLE.md rule 7): centry_decode() checks every
- * field, every name and every RDATA against its type, and the CRC, and a
+ * field, every name and every RDATA against its type, and the checksum, and a
  * value that fails is a miss, never a crash.
  *
  * Keys sort in DNSSEC canonical order under memcmp (RFC 4034 6.1), so that
@@ -77,6 +77,6 @@ int centry_decode(const uint8_t *buf, size_t len, region *reg, centry *out);
 int centry_times(const uint8_t *buf, size_t len, int64_t *stored,
     int64_t *expires);
 
-uint32_t ccrc32(const uint8_t *p, size_t n);
+uint32_t ccsum(const uint8_t *p, size_t n);
 
 #endif

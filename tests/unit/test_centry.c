@@ -10,6 +10,7 @@
 
 #include "err.h"
 #include "name.h"
+#include "cache.h"
 #include "entry.h"
 #include "rdata.h"
 #include "region.h"
@@ -477,7 +478,7 @@ decode_copy(const uint8_t *buf, size_t len)
 static void
 reseal(uint8_t *buf, size_t len)
 {
-	uint32_t c = ccrc32(buf, len - 4);
+	uint32_t c = ccsum(buf, len - 4);
 
 	buf[len - 4] = (uint8_t)(c >> 24);
 	buf[len - 3] = (uint8_t)(c >> 16);
@@ -488,9 +489,22 @@ reseal(uint8_t *buf, size_t len)
 static void
 test_crc(void **state)
 {
-	/* The IEEE CRC-32 check value. */
-	assert_int_equal(ccrc32((const uint8_t *)"123456789", 9), 0xcbf43926u);
-	assert_int_equal(ccrc32((const uint8_t *)"", 0), 0);
+	/* Deterministic, and sensitive to every octet and to the length. */
+	uint8_t b[64];
+	for (size_t i = 0; i < sizeof(b); i++)
+		b[i] = (uint8_t)(i * 7);
+	uint32_t h = ccsum(b, sizeof(b));
+	assert_int_equal(ccsum(b, sizeof(b)), h);
+	for (size_t i = 0; i < sizeof(b); i++) {
+		for (unsigned bit = 0; bit < 8; bit++) {
+			b[i] ^= (uint8_t)(1u << bit);
+			assert_int_not_equal(ccsum(b, sizeof(b)), h);
+			b[i] ^= (uint8_t)(1u << bit);
+		}
+	}
+	assert_int_not_equal(ccsum(b, 63), ccsum(b, 64));
+	uint8_t z[16] = { 0 };
+	assert_int_not_equal(ccsum(z, 15), ccsum(z, 16));
 }
 
 static void
@@ -675,8 +689,9 @@ test_value_header(void **state)
 	memcpy(orig, vbuf, len);
 
 	bad_header(orig, len, 0, (const uint8_t *)"MXC", 3);          /* magic */
-	bad_header(orig, len, 3, (const uint8_t *)"\1", 1);           /* version */
-	bad_header(orig, len, 3, (const uint8_t *)"\3", 1);
+	const uint8_t older = CACHE_FORMAT_VERSION - 1, newer = CACHE_FORMAT_VERSION + 1;
+	bad_header(orig, len, 3, &older, 1);                          /* version */
+	bad_header(orig, len, 3, &newer, 1);
 	bad_header(orig, len, 4, (const uint8_t *)"\0", 1);           /* kind */
 	bad_header(orig, len, 4, (const uint8_t *)"\5", 1);
 	bad_header(orig, len, 5, (const uint8_t *)"\4", 1);           /* status */
