@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,7 @@ struct apisrv {
 };
 
 static void flush(client *c);
-static void pump(client *c);
+static bool pump(client *c);
 
 /* ---- clients ---- */
 
@@ -345,15 +346,16 @@ too_long(client *c)
 }
 
 /* Take complete lines while the client is within its limits, send what
- * is finished, and go on while that made room for more. */
-static void
+ * is finished, and go on while that made room for more.  true: c was
+ * freed. */
+static bool
 pump(client *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	char line[API_LINE_MAX + 2];
 
 	if (c->in_read)
-		return;
+		return false;
 	c->in_read = true;
 again:
 	while (!c->dead && c->nslots < c->s->cfg.max_inflight && !output_full(c)) {
@@ -389,6 +391,11 @@ again:
 			n--;
 		if (n == 0)
 			continue;    /* empty lines are ignored */
+		if (n > API_LINE_MAX) {
+			/* 1025 octets and "\n": too long, like any longer. */
+			too_long(c);
+			continue;
+		}
 		handle_line(c, line, n);
 	}
 	if (!c->dead) {
@@ -401,8 +408,11 @@ again:
 			goto again;
 	}
 	c->in_read = false;
-	if (c->dead)
+	if (c->dead) {
 		client_free(c);
+		return true;
+	}
+	return false;
 }
 
 static void
@@ -426,8 +436,8 @@ on_write(struct bufferevent *bev, void *arg)
 	client *c = arg;
 
 	(void)bev;
-	pump(c);
-	maybe_done(c);
+	if (!pump(c))
+		maybe_done(c);
 }
 
 static void
@@ -435,8 +445,15 @@ on_event(struct bufferevent *bev, short what, void *arg)
 {
 	client *c = arg;
 
-	(void)bev;
 	if (what & BEV_EVENT_EOF) {
+		/* A peer that closed altogether (Linux sets POLLHUP only
+		 * then, not after shutdown(SHUT_WR)) reads no replies: its
+		 * lookups are cancelled now, not left to run. */
+		struct pollfd pfd = { bufferevent_getfd(bev), POLLOUT, 0 };
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR))) {
+			client_free(c);
+			return;
+		}
 		/* Half-closed: answer what was asked, then close. */
 		c->eof = true;
 		bufferevent_disable(c->bev, EV_READ);

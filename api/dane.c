@@ -405,10 +405,14 @@ mx_done(dane_req *d)
 			na++;
 		}
 		qsort(all, na, sizeof(host), cmp_host);
+		/* A host listed twice is examined once, at its lowest
+		 * preference (the first seen, after sorting). */
 		for (size_t i = 0; i < na && n < want; i++) {
-			if (n > 0 && name_eq(d->hosts[n - 1].name, all[i].name))
-				continue;
-			d->hosts[n++] = all[i];
+			bool dup = false;
+			for (size_t k = 0; k < n && !dup; k++)
+				dup = name_eq(d->hosts[k].name, all[i].name);
+			if (!dup)
+				d->hosts[n++] = all[i];
 		}
 	}
 	d->nhosts = n;

@@ -115,10 +115,11 @@ static void
 hex(jsonw *w, const char *k, const uint8_t *p, size_t n)
 {
 	static const char d[] = "0123456789ABCDEF";
-	char b[2 * 1024 + 1];
+	/* Whole RDATA, a full certificate (TLSA x 0 0) included. */
+	static char b[2 * 65535 + 1];
 
-	if (n > 1024)
-		n = 1024;
+	if (n > 65535)
+		n = 65535;
 	for (size_t i = 0; i < n; i++) {
 		b[2 * i] = d[p[i] >> 4];
 		b[2 * i + 1] = d[p[i] & 15];

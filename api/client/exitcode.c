@@ -1,0 +1,76 @@
+/*
+ * exitcode.c: reply -> exit status of mxsec(1) (see mxsec.1, EXIT STATUS).
+ */
+#include <string.h>
+
+#include "exitcode.h"
+
+int
+exit_for_answer(const struct mxsec_answer *a)
+{
+	if (a->status == MXSEC_BOGUS)
+		return EXIT_BOGUS;
+	/* SERVFAIL (timeout, no server answered, ...) and the odder rcodes
+	 * say nothing about the name: try later.  NXDOMAIN is an answer, and
+	 * its status says whether its denial was proven. */
+	if (a->rcode == NULL || (strcmp(a->rcode, "NOERROR") != 0 &&
+	    strcmp(a->rcode, "NXDOMAIN") != 0))
+		return EXIT_DEFER;
+	return a->status == MXSEC_SECURE ? EXIT_SECURE : EXIT_INSECURE;
+}
+
+int
+exit_for_dane(const struct mxsec_dane *d)
+{
+	int bogus = 0, defer = 0, notdane = 0;
+
+	switch (d->result) {
+	case MXSEC_RESULT_NXDOMAIN:
+	case MXSEC_RESULT_NULL_MX:
+		return EXIT_NOTEXIST;
+	case MXSEC_RESULT_DEFER:
+		return d->mx_status == MXSEC_BOGUS ? EXIT_BOGUS : EXIT_DEFER;
+	case MXSEC_RESULT_OK:
+		break;
+	default:
+		return EXIT_PROTOCOL;
+	}
+	/* "ok" with no host to deliver to cannot be delivered now either. */
+	if (d->nhosts == 0)
+		return EXIT_DEFER;
+	for (size_t k = 0; k < d->nhosts; k++) {
+		const struct mxsec_host *x = &d->hosts[k];
+		if (x->verdict == MXSEC_VERDICT_DEFER) {
+			defer = 1;
+			if (x->address_status == MXSEC_BOGUS ||
+			    x->tlsa_status == MXSEC_BOGUS)
+				bogus = 1;
+		} else if (x->verdict != MXSEC_VERDICT_DANE) {
+			notdane = 1;
+		}
+	}
+	if (bogus)
+		return EXIT_BOGUS;
+	if (defer)
+		return EXIT_DEFER;
+	return notdane ? EXIT_INSECURE : EXIT_SECURE;
+}
+
+int
+exit_for_error(int code)
+{
+	switch (code) {
+	case MXSEC_OK:
+		return EXIT_SECURE;
+	case MXSEC_EINVAL:
+	case MXSEC_EBADREQ:
+		return EXIT_USAGE;
+	case MXSEC_ECONNECT:
+	case MXSEC_EIO:
+	case MXSEC_ETIMEOUT:
+	case MXSEC_EBUSY:
+		return EXIT_UNAVAILABLE;
+	default:
+		return EXIT_PROTOCOL;
+	}
+}

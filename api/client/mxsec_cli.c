@@ -1,0 +1,388 @@
+/*
+ * mxsec_cli.c: mxsec(1), one query to mxsecd per call, printed for people
+ * or as the daemon's JSON line, with an exit status for scripts.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exitcode.h"
+#include "mxsec.h"
+
+#define PROG "mxsec"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: " PROG " [-s socket] [-j] [-t seconds] verb args...\n"
+	    "verbs:\n"
+	    "  ping                       is the daemon there?\n"
+	    "  mx NAME | a NAME | aaaa NAME\n"
+	    "  tlsa NAME | tlsa HOST [PORT]\n"
+	    "  query TYPE NAME            any type: TXT, SRV, TYPE65, ...\n"
+	    "  dane DOMAIN [PORT]         the RFC 7672 lookup for a mail domain\n"
+	    "options:\n"
+	    "  -s, --socket=PATH          the daemon's socket\n"
+	    "  -j, --json                 print the daemon's reply line\n"
+	    "  -t, --timeout=SECONDS      give up after this long (0: never)\n"
+	    "  -h, --help                 this text\n"
+	    "  -V, --version              the version\n"
+	    "exit: 0 secure, 1 insecure, 2 bogus, 3 failed, 4 does not exist,\n"
+	    "      64 usage, 69 daemon unreachable, 70 protocol error\n");
+}
+
+static int
+usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* A command-line name or type must be one token of one request line. */
+static int
+check_arg(const char *s)
+{
+	if (s[0] == 0)
+		return -1;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= 0x20 || *p == 0x7f)
+			return -1;
+	return 0;
+}
+
+static int
+parse_port(const char *s, unsigned *port)
+{
+	char *end;
+	unsigned long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != 0 || v == 0 || v > 65535)
+		return -1;
+	*port = (unsigned)v;
+	return 0;
+}
+
+static void
+print_reason(int has_ede, unsigned ede, const char *reason)
+{
+	if (has_ede)
+		printf("ede      %u\n", ede);
+	if (reason != NULL)
+		printf("reason   %s\n", reason);
+}
+
+static void
+print_answer(const struct mxsec_answer *a)
+{
+	printf("status   %s\n", mxsec_status_name(a->status));
+	printf("rcode    %s\n", a->rcode);
+	printf("ttl      %u\n", a->ttl);
+	print_reason(a->has_ede, a->ede, a->reason);
+	for (size_t k = 0; k < a->ncname; k++)
+		printf("%s\tIN\tCNAME\t%s\n",
+		    a->cname[k].name ? a->cname[k].name : "?",
+		    a->cname[k].target);
+	if (a->nrecords == 0)
+		printf(";; no %s records\n", a->type_name);
+	for (size_t k = 0; k < a->nrecords; k++) {
+		const struct mxsec_record *r = &a->records[k];
+		printf("%s\t%u\tIN\t%s\t%s\n", r->name, r->ttl, r->type_name,
+		    r->rdata);
+	}
+}
+
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+static void
+print_host(const struct mxsec_host *x)
+{
+	printf("\n%5u  %s%s%s\n", x->preference, x->name,
+	    x->implicit ? "  (implicit MX)" : "",
+	    x->insecure_mx ? "  (insecure MX)" : "");
+	if (x->ncname > 0) {
+		printf("       cname     ");
+		for (size_t k = 0; k < x->ncname; k++)
+			printf("%s -> ", or_dash(x->cname[k].name));
+		printf("%s\n", x->cname[x->ncname - 1].target);
+	}
+	printf("       address   %-13s", mxsec_status_name(x->address_status));
+	for (size_t k = 0; k < x->naddresses; k++)
+		printf(" %s", x->addresses[k]);
+	printf("%s\n", x->naddresses == 0 ? " (none)" : "");
+	if (x->tlsa_status != MXSEC_STATUS_NONE || x->tlsa_name != NULL)
+		printf("       tlsa      %-13s %s %s\n",
+		    mxsec_status_name(x->tlsa_status),
+		    or_dash(x->tlsa_rcode), or_dash(x->tlsa_name));
+	else
+		printf("       tlsa      (not looked up)\n");
+	printf("       verdict   %-13s %s\n", mxsec_verdict_name(x->verdict),
+	    or_dash(x->reason));
+	for (size_t k = 0; k < x->ntlsa; k++) {
+		const struct mxsec_tlsa *t = &x->tlsa[k];
+		printf("         %-8s %u %u %u %s\n",
+		    t->usable ? "usable" : "unusable",
+		    t->usage, t->selector, t->matching_type, t->data);
+	}
+}
+
+static void
+print_dane(const struct mxsec_dane *d)
+{
+	printf("domain   %s port %u\n", d->domain, d->port);
+	printf("result   %s\n", mxsec_result_name(d->result));
+	printf("mx       %s %s\n", mxsec_status_name(d->mx_status),
+	    or_dash(d->mx_rcode));
+	print_reason(d->has_ede, d->ede, d->reason);
+	for (size_t k = 0; k < d->nhosts; k++)
+		print_host(&d->hosts[k]);
+}
+
+enum verb { V_PING, V_LOOKUP, V_TLSA, V_DANE };
+
+struct cmd {
+	enum verb verb;
+	const char *type;         /* V_LOOKUP */
+	const char *name;
+	unsigned port;            /* V_TLSA, V_DANE; 0: not given */
+	char line[1100];          /* the request line, for --json */
+};
+
+/* argv after the options -> cmd; 0 or EXIT_USAGE (message printed). */
+static int
+parse_cmd(int argc, char **argv, struct cmd *c)
+{
+	const char *verb;
+	int nargs;
+
+	memset(c, 0, sizeof(*c));
+	if (argc < 1)
+		return usage_error("a verb is needed");
+	verb = argv[0];
+	nargs = argc - 1;
+	if (strcasecmp(verb, "ping") == 0) {
+		if (nargs != 0)
+			return usage_error("ping takes no argument");
+		c->verb = V_PING;
+		snprintf(c->line, sizeof(c->line), "PING");
+		return 0;
+	}
+	if (strcasecmp(verb, "mx") == 0 || strcasecmp(verb, "a") == 0 ||
+	    strcasecmp(verb, "aaaa") == 0) {
+		if (nargs != 1)
+			return usage_error("%s takes one NAME", verb);
+		c->verb = V_LOOKUP;
+		c->type = strcasecmp(verb, "mx") == 0 ? "MX" :
+		    strcasecmp(verb, "a") == 0 ? "A" : "AAAA";
+		c->name = argv[1];
+	} else if (strcasecmp(verb, "query") == 0) {
+		if (nargs != 2)
+			return usage_error("%s takes TYPE NAME", verb);
+		c->verb = V_LOOKUP;
+		c->type = argv[1];
+		c->name = argv[2];
+		if (check_arg(c->type) != 0)
+			return usage_error("bad type '%s'", c->type);
+	} else if (strcasecmp(verb, "tlsa") == 0 ||
+	    strcasecmp(verb, "dane") == 0) {
+		if (nargs < 1 || nargs > 2)
+			return usage_error("%s takes NAME [PORT]", verb);
+		c->verb = strcasecmp(verb, "tlsa") == 0 ? V_TLSA : V_DANE;
+		c->name = argv[1];
+		if (nargs == 2 && parse_port(argv[2], &c->port) != 0)
+			return usage_error("bad port '%s'", argv[2]);
+	} else {
+		return usage_error("unknown verb '%s'", verb);
+	}
+	if (check_arg(c->name) != 0 || strlen(c->name) > 1000)
+		return usage_error("bad name '%s'", c->name);
+	/* The same lines libmxsec sends, for --json. */
+	if (c->verb == V_LOOKUP && strcasecmp(verb, "query") == 0)
+		snprintf(c->line, sizeof(c->line), "QUERY %s %s", c->type,
+		    c->name);
+	else if (c->verb == V_LOOKUP)
+		snprintf(c->line, sizeof(c->line), "%s %s", c->type, c->name);
+	else if (c->port != 0)
+		snprintf(c->line, sizeof(c->line), "%s %s %u",
+		    c->verb == V_TLSA ? "TLSA" : "DANE", c->name, c->port);
+	else
+		snprintf(c->line, sizeof(c->line), "%s %s",
+		    c->verb == V_TLSA ? "TLSA" : "DANE", c->name);
+	return 0;
+}
+
+/* --json: print the daemon's line as it came, then decide the exit
+ * status from the same line. */
+static int
+run_json(mxsec *h, const struct cmd *c)
+{
+	struct mxsec_answer *a = NULL;
+	struct mxsec_dane *d = NULL;
+	char *json;
+	int rc, x;
+
+	rc = mxsec_request_raw(h, c->line, &json);
+	if (rc != 0) {
+		fprintf(stderr, PROG ": %s\n", mxsec_error(h));
+		return exit_for_error(rc);
+	}
+	printf("%s\n", json);
+	switch (c->verb) {
+	case V_PING:
+		rc = mxsec_parse_ping(h, json, strlen(json), NULL);
+		break;
+	case V_DANE:
+		rc = mxsec_parse_dane(h, json, strlen(json), &d);
+		break;
+	default:
+		rc = mxsec_parse_answer(h, json, strlen(json), &a);
+		break;
+	}
+	free(json);
+	if (rc != 0) {
+		fprintf(stderr, PROG ": %s\n", mxsec_error(h));
+		return exit_for_error(rc);
+	}
+	x = d != NULL ? exit_for_dane(d) : a != NULL ? exit_for_answer(a) :
+	    EXIT_SECURE;
+	mxsec_dane_free(d);
+	mxsec_answer_free(a);
+	return x;
+}
+
+static int
+run_human(mxsec *h, const struct cmd *c)
+{
+	struct mxsec_answer *a = NULL;
+	struct mxsec_dane *d = NULL;
+	char *version = NULL;
+	int rc = MXSEC_EINVAL, x;
+
+	switch (c->verb) {
+	case V_PING:
+		rc = mxsec_ping(h, &version);
+		if (rc == 0) {
+			printf("mxsecd %s at %s\n", version ? version : "?",
+			    mxsec_socket_path(h));
+			free(version);
+			return EXIT_SECURE;
+		}
+		break;
+	case V_LOOKUP:
+		rc = mxsec_lookup(h, c->type, c->name, &a);
+		break;
+	case V_TLSA:
+		rc = mxsec_tlsa(h, c->name, c->port, &a);
+		break;
+	case V_DANE:
+		rc = mxsec_dane(h, c->name, c->port, &d);
+		break;
+	}
+	if (rc != 0) {
+		fprintf(stderr, PROG ": %s\n", mxsec_error(h));
+		return exit_for_error(rc);
+	}
+	if (d != NULL) {
+		print_dane(d);
+		x = exit_for_dane(d);
+	} else {
+		print_answer(a);
+		x = exit_for_answer(a);
+	}
+	mxsec_dane_free(d);
+	mxsec_answer_free(a);
+	return x;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = NULL;
+	int json = 0, timeout_ms = MXSEC_TIMEOUT_DEFAULT, ch, x;
+	struct cmd c;
+	char *end;
+	double secs;
+	mxsec *h;
+
+	/* '+': options end at the verb, so names are never taken for them. */
+	while ((ch = getopt_long(argc, argv, "+s:jt:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 't':
+			errno = 0;
+			secs = strtod(optarg, &end);
+			if (errno != 0 || end == optarg || *end != 0 ||
+			    !isfinite(secs) || secs < 0 || secs > 86400)
+				return usage_error("bad timeout '%s'", optarg);
+			timeout_ms = (int)(secs * 1000);
+			if (secs > 0 && timeout_ms == 0)
+				timeout_ms = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf(PROG " %s\n", mxsec_version());
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (parse_cmd(argc - optind, argv + optind, &c) != 0)
+		return EXIT_USAGE;
+	h = mxsec_open(sock);
+	if (h == NULL) {
+		char def[512];
+		if (sock == NULL && mxsec_default_socket(def, sizeof(def)) == 0)
+			sock = def;
+		fprintf(stderr, PROG ": cannot connect to %s: %s\n",
+		    sock != NULL ? sock : "the default socket",
+		    strerror(errno));
+		return errno == ENOMEM ? EXIT_PROTOCOL : EXIT_UNAVAILABLE;
+	}
+	mxsec_set_timeout(h, timeout_ms);
+	x = json ? run_json(h, &c) : run_human(h, &c);
+	mxsec_close(h);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, PROG ": write error: %s\n", strerror(errno));
+		return EXIT_PROTOCOL;
+	}
+	return x;
+}
