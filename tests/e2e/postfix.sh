@@ -224,12 +224,11 @@ check() {
 }
 
 # ---------------------------------------------------------------------
-# PLACEHOLDER: `mxsec dane DOMAIN` (the CLI over mxsecd's Unix socket,
-# api-socket $tmp/mxsecd.sock) is not written yet. When it is, this
-# function must check that its per-host verdict for each DOMAIN is the
+# `mxsec dane DOMAIN` (the CLI over mxsecd's Unix socket, api-socket
+# $tmp/mxsecd.sock): its per-host verdict for each DOMAIN must be the
 # VERDICT column of CASES (dane / encrypt / may / defer, doc/protocol.md),
 # so that the socket API and Postfix reach the same decisions over the
-# same world. Until then it only reports that it did nothing.
+# same world.
 check_mxsec_dane() { # DOMAIN VERDICT
 	local cli="" c d
 	d=$(dirname "$mxsecd")/../api
@@ -240,8 +239,23 @@ check_mxsec_dane() { # DOMAIN VERDICT
 		echo "skip mxsec dane $1: no CLI at $d/mxsec or $d/client/mxsec"
 		return 0
 	fi
-	echo "skip mxsec dane $1 (want $2): check not written yet (PLACEHOLDER in $0)"
-	return 0
+	# The verdict of every host, or the result when it is not "ok" (a
+	# failed MX lookup defers the whole domain).
+	local got
+	got=$("$cli" -s "$tmp/mxsecd.sock" --json dane "$1" | /usr/bin/python3 -c '
+import json, sys
+r = json.loads(sys.stdin.readline())
+if r.get("result") != "ok":
+    print(r.get("result"))
+else:
+    print(",".join(sorted(set(h["verdict"] for h in r["hosts"]))))')
+	if [ "$got" = "$2" ]; then
+		echo "ok   mxsec dane $1: $got"
+		pass=$((pass + 1))
+	else
+		echo "FAIL mxsec dane $1: want $2, got ${got:-nothing}"
+		fail=$((fail + 1))
+	fi
 }
 # ---------------------------------------------------------------------
 
