@@ -571,6 +571,10 @@ for s in $servers; do
 		    ipv4-edns-size: 1232
 		    refuse-any: yes
 		    zonefiles-write: 0
+		    # Debian builds NSD with response rate limiting on (200 a
+		    # second per /24): load tests would see it as lost answers.
+		    rrl-ratelimit: 0
+		    rrl-whitelist-ratelimit: 0
 		remote-control:
 		    control-enable: no
 		EOF
