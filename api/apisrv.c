@@ -8,12 +8,14 @@
  * bytes of replies it has not read, is not read from until that drains.
  * Every line is untrusted input (STYLE.md rule 7).
  */
+#define _GNU_SOURCE   /* struct ucred (SO_PEERCRED) */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -56,6 +58,8 @@ struct client {
 	bool eof;                 /* the peer will send no more */
 	bool in_read;             /* inside on_read: do not free */
 	bool dead;                /* free when on_read returns */
+	bool has_cred;            /* SO_PEERCRED worked: uid is the peer's */
+	uid_t uid;
 };
 
 struct apisrv {
@@ -64,9 +68,11 @@ struct apisrv {
 	char *version;
 	struct event_base *base;
 	api_resolver res;
+	api_control ctl;          /* ctl.run NULL: no control requests */
 	struct evconnlistener *lis;
 	client *clients;
 	apisrv_stats st;
+	bool stopping;            /* apisrv_quiesce() */
 };
 
 static void flush(client *c);
@@ -277,6 +283,52 @@ ping_reply(slot *sl)
 	slot_ready(sl, json, len);
 }
 
+/* Control verbs (doc/protocol.md, "Control"): for root and the daemon's
+ * own user only. */
+static const char *const control_verbs[] = {
+	"STATS", "FLUSH", "FLUSH-SUBTREE", "FLUSH-ALL", "DUMP", "RELOAD", "TA",
+};
+
+static bool
+is_control(const char *line, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && line[n] != ' ' && line[n] != '\t')
+		n++;
+	for (size_t i = 0; i < sizeof(control_verbs) / sizeof(control_verbs[0]); i++)
+		if (strlen(control_verbs[i]) == n &&
+		    strncasecmp(line, control_verbs[i], n) == 0)
+			return true;
+	return false;
+}
+
+static void
+handle_control(client *c, slot *sl, const char *line, size_t len)
+{
+	apisrv *s = c->s;
+	/* Compared now, not at accept: the daemon may have dropped its
+	 * privileges since (mxsecd(8)). */
+	uid_t me = geteuid();
+	char why[160];
+
+	s->st.control++;
+	if (!c->has_cred || (c->uid != 0 && c->uid != me)) {
+		s->st.denied++;
+		snprintf(why, sizeof(why), "control requests are for root and"
+		    " uid %u only", (unsigned)me);
+		slot_error(sl, "denied", why);
+		return;
+	}
+	if (s->ctl.run == NULL) {
+		slot_error(sl, "bad-request", "control requests are not available");
+		return;
+	}
+	size_t jlen = 0;
+	char *json = s->ctl.run(s->ctl.ctx, line, len, &jlen);
+	slot_ready(sl, json, jlen);
+}
+
 static void
 handle_line(client *c, const char *line, size_t len)
 {
@@ -290,6 +342,14 @@ handle_line(client *c, const char *line, size_t len)
 	if ((sl = slot_new(c)) == NULL) {
 		/* Nothing to answer with: drop the client. */
 		c->dead = true;
+		return;
+	}
+	if (s->stopping) {
+		slot_error(sl, "stopping", "the daemon is shutting down");
+		return;
+	}
+	if (is_control(line, len)) {
+		handle_control(c, sl, line, len);
 		return;
 	}
 	if (api_parse_request(line, len, &req, err, sizeof(err)) != 0) {
@@ -491,6 +551,16 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 		return;
 	}
 	c->s = s;
+	{
+		/* Who is at the other end: control requests need it. */
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 &&
+		    clen == sizeof(cred)) {
+			c->has_cred = true;
+			c->uid = cred.uid;
+		}
+	}
 	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		close(fd);
@@ -651,4 +721,41 @@ void
 apisrv_get_stats(const apisrv *s, apisrv_stats *st)
 {
 	*st = s->st;
+}
+
+void
+apisrv_set_control(apisrv *s, const api_control *ctl)
+{
+	s->ctl = *ctl;
+}
+
+void
+apisrv_set_insecure_mx_dane(apisrv *s, bool v)
+{
+	s->cfg.insecure_mx_dane = v;
+}
+
+void
+apisrv_quiesce(apisrv *s)
+{
+	if (s == NULL || s->stopping)
+		return;
+	s->stopping = true;
+	if (s->lis != NULL)
+		evconnlistener_disable(s->lis);
+}
+
+size_t
+apisrv_busy(const apisrv *s)
+{
+	size_t n = 0;
+
+	if (s == NULL)
+		return 0;
+	for (const client *c = s->clients; c != NULL; c = c->next) {
+		n += c->nslots;
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+			n++;
+	}
+	return n;
 }

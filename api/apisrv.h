@@ -7,6 +7,7 @@
 #define MXSEC_API_APISRV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -33,8 +34,23 @@ typedef struct apisrv_stats {
 	uint64_t refused;             /* over api-max-clients */
 	uint64_t requests;
 	uint64_t errors;              /* error replies */
+	uint64_t control;             /* control requests (STATS, FLUSH, ...) */
+	uint64_t denied;              /* control requests refused: wrong uid */
 	unsigned connected;
 } apisrv_stats;
+
+/*
+ * Control requests (doc/protocol.md, "Control": STATS, FLUSH,
+ * FLUSH-SUBTREE, FLUSH-ALL, DUMP, RELOAD, TA) from root or from the
+ * daemon's effective uid (SO_PEERCRED at accept, compared with geteuid()
+ * at each request) go to run(), which handles the whole line at once and
+ * returns the reply: one JSON object without newline, malloc'ed (the
+ * server frees it), NULL when out of memory.  Others get "denied".
+ */
+typedef struct api_control {
+	void *ctx;
+	char *(*run)(void *ctx, const char *line, size_t len, size_t *outlen);
+} api_control;
 
 /* Bind and listen.  A stale socket file (nobody listening) is replaced; a
  * live one is an error. */
@@ -44,5 +60,14 @@ int apisrv_new(struct event_base *base, const apisrv_config *cfg,
  * remove the socket file. */
 void apisrv_free(apisrv *s);
 void apisrv_get_stats(const apisrv *s, apisrv_stats *st);
+void apisrv_set_control(apisrv *s, const api_control *ctl);
+/* insecure-mx-policy, for a configuration reload. */
+void apisrv_set_insecure_mx_dane(apisrv *s, bool v);
+/* The daemon is stopping: accept no more clients, and answer each new
+ * request line with the error "stopping"; requests in flight go on. */
+void apisrv_quiesce(apisrv *s);
+/* Requests in flight plus clients with replies not yet sent: 0 when
+ * every client has had every answer. */
+size_t apisrv_busy(const apisrv *s);
 
 #endif

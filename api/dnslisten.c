@@ -36,6 +36,7 @@
 #define DNS_MAX_MSG 65535
 #define UDP_MIN_SIZE 512            /* RFC 1035 4.2.1 */
 #define UDP_BATCH 32                /* datagrams read per readable event */
+#define UDP_ROUNDS 4                /* batches read per readable event */
 #define UDP_RSLOT 4096              /* a query datagram: larger ones are dropped */
 #define ACCEPT_BATCH 16             /* connections accepted per event */
 #define ACCEPT_PAUSE_MS 100         /* after EMFILE and friends */
@@ -123,6 +124,7 @@ struct dnsl {
 	size_t nconns;
 	dnsl_query *udp_queries;
 	size_t npending;
+	bool quiesced;              /* dnsl_quiesce(): no new queries */
 	region scratch;             /* one message being parsed */
 	uint8_t *in;                /* DNS_MAX_MSG: message being read */
 	uint8_t *out;               /* 2 + DNS_MAX_MSG: response, TCP-framed */
@@ -765,55 +767,68 @@ udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		mm[i].msg_hdr.msg_control = cbuf[i].buf;
 		mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
 	}
-	do {
-		n = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
-	} while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return;   /* EAGAIN: drained; anything else: next event */
-	/* Answers made now (cache hits) go out together at the end. */
-	l->batch_sock = ls;
-	for (int i = 0; i < n; i++) {
-		struct msghdr *mh = &mm[i].msg_hdr;
-		size_t len = mm[i].msg_len;
-
-		l->stats.udp_queries++;
-		/* Port 0 cannot be answered; short ones have no header; no
-		 * query needs more than UDP_RSLOT octets. */
-		if (len < MSG_HDR_LEN || (mh->msg_flags & MSG_TRUNC) ||
-		    mh->msg_namelen > sizeof(peer[i]) ||
-		    addr_port(&peer[i]) == 0) {
-			l->stats.dropped++;
-			continue;
-		}
-		dnsl_query *q = calloc(1, sizeof(*q));
-		if (q == NULL) {
-			l->stats.dropped++;
-			continue;
-		}
-		q->l = l;
-		q->usock = ls;
-		memcpy(&q->peer, &peer[i], mh->msg_namelen);
-		q->peerlen = mh->msg_namelen;
-		if (ls->wildcard) {
-			for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL;
-			    cm = CMSG_NXTHDR(mh, cm)) {
-				if (cm->cmsg_level == IPPROTO_IP &&
-				    cm->cmsg_type == IP_PKTINFO &&
-				    cm->cmsg_len >= CMSG_LEN(sizeof(q->pi.v4))) {
-					memcpy(&q->pi.v4, CMSG_DATA(cm), sizeof(q->pi.v4));
-					q->has_pktinfo = true;
-				} else if (cm->cmsg_level == IPPROTO_IPV6 &&
-				    cm->cmsg_type == IPV6_PKTINFO &&
-				    cm->cmsg_len >= CMSG_LEN(sizeof(q->pi.v6))) {
-					memcpy(&q->pi.v6, CMSG_DATA(cm), sizeof(q->pi.v6));
-					q->has_pktinfo = true;
-				}
+	/* A few batches per event while datagrams keep coming: fewer trips
+	 * through epoll under load, and other sockets still get their turn. */
+	for (int round = 0; round < UDP_ROUNDS; round++) {
+		if (round > 0) {
+			for (int i = 0; i < UDP_BATCH; i++) {
+				mm[i].msg_hdr.msg_namelen = sizeof(peer[i]);
+				mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
+				mm[i].msg_hdr.msg_flags = 0;
 			}
 		}
-		query_start(l, q, iov[i].iov_base, len, (const struct sockaddr *)&q->peer);
+		do {
+			n = recvmmsg(fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
+		} while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return;   /* EAGAIN: drained; anything else: next event */
+		/* Answers made now (cache hits) go out together at the end. */
+		l->batch_sock = ls;
+		for (int i = 0; i < n; i++) {
+			struct msghdr *mh = &mm[i].msg_hdr;
+			size_t len = mm[i].msg_len;
+
+			l->stats.udp_queries++;
+			/* Port 0 cannot be answered; short ones have no header; no
+			 * query needs more than UDP_RSLOT octets. */
+			if (len < MSG_HDR_LEN || (mh->msg_flags & MSG_TRUNC) ||
+			    mh->msg_namelen > sizeof(peer[i]) ||
+			    addr_port(&peer[i]) == 0) {
+				l->stats.dropped++;
+				continue;
+			}
+			dnsl_query *q = calloc(1, sizeof(*q));
+			if (q == NULL) {
+				l->stats.dropped++;
+				continue;
+			}
+			q->l = l;
+			q->usock = ls;
+			memcpy(&q->peer, &peer[i], mh->msg_namelen);
+			q->peerlen = mh->msg_namelen;
+			if (ls->wildcard) {
+				for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL;
+				    cm = CMSG_NXTHDR(mh, cm)) {
+					if (cm->cmsg_level == IPPROTO_IP &&
+					    cm->cmsg_type == IP_PKTINFO &&
+					    cm->cmsg_len >= CMSG_LEN(sizeof(q->pi.v4))) {
+						memcpy(&q->pi.v4, CMSG_DATA(cm), sizeof(q->pi.v4));
+						q->has_pktinfo = true;
+					} else if (cm->cmsg_level == IPPROTO_IPV6 &&
+					    cm->cmsg_type == IPV6_PKTINFO &&
+					    cm->cmsg_len >= CMSG_LEN(sizeof(q->pi.v6))) {
+						memcpy(&q->pi.v6, CMSG_DATA(cm), sizeof(q->pi.v6));
+						q->has_pktinfo = true;
+					}
+				}
+			}
+			query_start(l, q, iov[i].iov_base, len, (const struct sockaddr *)&q->peer);
+		}
+		udp_flush(l);
+		l->batch_sock = NULL;
+		if (n < UDP_BATCH)
+			return;   /* the socket is empty, or nearly */
 	}
-	udp_flush(l);
-	l->batch_sock = NULL;
 }
 
 /* TCP (RFC 7766). */
@@ -1064,7 +1079,8 @@ accept_retry_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	event_add(ls->ev, NULL);
+	if (!ls->l->quiesced)
+		event_add(ls->ev, NULL);
 }
 
 static void
@@ -1301,6 +1317,20 @@ nomem:
 fail:
 	dnsl_free(l);
 	return rc;
+}
+
+void
+dnsl_quiesce(dnsl *l)
+{
+	if (l == NULL)
+		return;
+	l->quiesced = true;
+	for (size_t i = 0; l->socks != NULL && i < l->nsocks; i++) {
+		if (l->socks[i].ev != NULL)
+			event_del(l->socks[i].ev);
+		if (l->socks[i].retry != NULL)
+			event_del(l->socks[i].retry);
+	}
 }
 
 void

@@ -68,6 +68,12 @@ int dnsl_new(struct event_base *base, const dnsl_config *cfg,
  * Not from inside a resolve or abandon callback. */
 void dnsl_free(dnsl *l);
 
+/* Stop taking new work (the daemon is stopping): UDP sockets are no
+ * longer read and TCP sockets no longer accept; queries already read are
+ * still answered, and open TCP connections are still served until
+ * dnsl_free(). */
+void dnsl_quiesce(dnsl *l);
+
 /* Per-query slot for the resolver's own pointer (e.g. its request). */
 void dnsl_set_data(dnsl_query *q, void *data);
 void *dnsl_get_data(const dnsl_query *q);

@@ -106,6 +106,11 @@ bool cache_pending(const cache *c);
 /* Operations. */
 int cache_flush_name(cache *c, const uint8_t *name, bool subtree);
 int cache_flush_all(cache *c);
+/* Record a new status context (cache_config.context) in the file, with
+ * the pending batch: after a reload that changed the anchors (and flushed
+ * the cache), so that the next start does not purge what was cached
+ * since. */
+int cache_set_context(cache *c, uint64_t context);
 /* Every live entry in zone-file form, with a comment line giving its
  * question, status, rcode, EDE and remaining TTL. */
 int cache_dump(cache *c, FILE *f, time_t now);

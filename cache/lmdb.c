@@ -383,6 +383,27 @@ wr_begin(cdb *d)
 	return mdb_txn_begin(d->env, NULL, 0, &d->wtxn);
 }
 
+int
+cache_set_context(cache *c, uint64_t context)
+{
+	cdb *d = c->db;
+	uint8_t ctx[8];
+	MDB_val ck = { sizeof(context_key), (void *)context_key };
+	MDB_val cv = { sizeof(ctx), ctx };
+	int rc;
+
+	if (c->cfg.readonly)
+		return MX_EINVAL;
+	for (int i = 0; i < 8; i++)
+		ctx[i] = (uint8_t)(context >> (56 - 8 * i));
+	if ((rc = wr_begin(d)) != 0)
+		return map_err(rc);
+	if ((rc = mdb_put(d->wtxn, d->meta, &ck, &cv, 0)) != 0)
+		return map_err(rc);
+	c->cfg.context = context;
+	return 0;
+}
+
 static int
 copy_out(region *reg, const MDB_val *v, uint8_t **out, size_t *len)
 {

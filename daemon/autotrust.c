@@ -14,6 +14,7 @@
 #include "edgeclock.h"
 #include "err.h"
 #include "log.h"
+#include "privs.h"
 #include "rrtype.h"
 
 #define PROBE_BUDGET 16        /* signature checks per probe (KeyTrap) */
@@ -125,13 +126,13 @@ on_probe(void *arg, const eng_result *res)
 		const eng_anchor *an;
 		size_t n;
 		log_msg(LOG_LEVEL_NOTICE, "trust anchor %s: key states changed", name);
-		if (r5011_save(&a->zone, a->path, err, sizeof(err)) != 0)
+		if (r5011_save(&a->zone, privs_path(a->path), err, sizeof(err)) != 0)
 			log_msg(LOG_LEVEL_ERROR, "%s", err);
 		if (autotrust_anchors(a, &an, &n) == 0)
 			(void)eng_set_anchors(a->eng, an, n, edge_now());
 	} else if (rc == R5011_UNCHANGED) {
 		/* Keep the file's probe times current. */
-		if (r5011_save(&a->zone, a->path, err, sizeof(err)) != 0)
+		if (r5011_save(&a->zone, privs_path(a->path), err, sizeof(err)) != 0)
 			log_msg(LOG_LEVEL_ERROR, "%s", err);
 	}
 	schedule(a);
@@ -196,4 +197,22 @@ autotrust_free(autotrust *a)
 	free(a->anchors);
 	free(a->path);
 	free(a);
+}
+
+const r5011_zone *
+autotrust_zone(const autotrust *a)
+{
+	return &a->zone;
+}
+
+const ta_store *
+autotrust_configured(const autotrust *a)
+{
+	return &a->tas;
+}
+
+const char *
+autotrust_path(const autotrust *a)
+{
+	return a->path;
 }

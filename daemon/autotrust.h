@@ -32,4 +32,11 @@ int autotrust_anchors(autotrust *a, const eng_anchor **out, size_t *n);
 int autotrust_run(autotrust *a, struct event_base *base, eng *e);
 void autotrust_free(autotrust *a);
 
+/* For listing (mxsec ta list): the managed zone's RFC 5011 state, the
+ * configured anchors, the state file.  Valid until the next probe result
+ * or autotrust_free(): copy out at once. */
+const r5011_zone *autotrust_zone(const autotrust *a);
+const ta_store *autotrust_configured(const autotrust *a);
+const char *autotrust_path(const autotrust *a);
+
 #endif

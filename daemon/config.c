@@ -260,6 +260,7 @@ config_free(struct mxsec_config *cfg)
 	free(cfg->outgoing.v);
 	free(cfg->domain_insecure.v);
 	free(cfg->user);
+	free(cfg->chroot);
 	free(cfg->api_group);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -114,7 +114,9 @@ struct mxsec_config {
 	                                     or may */
 	enum log_target log_target;   /* default syslog ('mxsecd -f' overrides) */
 	enum log_level log_level;     /* default notice ('mxsecd -d' overrides) */
-	char *user;                   /* NULL: keep the starting user */
+	char *user;                   /* NULL: as root 'mxsec' or 'nobody', else
+	                                 keep the starting user (privs.h) */
+	char *chroot;                 /* absolute; NULL: no chroot */
 };
 
 /* Built-in defaults for the effective user: paths under /run/mxsec and

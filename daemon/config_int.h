@@ -62,6 +62,7 @@ enum cfg_key_id {
 	CFG_K_LOG,
 	CFG_K_LOG_LEVEL,
 	CFG_K_USER,
+	CFG_K_CHROOT,
 	CFG_K_COUNT
 };
 

@@ -279,6 +279,16 @@ cfg_key_trust_anchor_file(struct cfg_parser *p, const struct cfg_span *v,
 	return 0;
 }
 
+/* Entered after everything is open (privs.c): a relative directory would
+ * depend on where the daemon was started. */
+static int
+cfg_key_chroot(struct cfg_parser *p, const struct cfg_span *v, size_t n)
+{
+	if (v[0].p[0] != '/')
+		return cfg_fail(p, "must be an absolute path");
+	return cfg_dup_path(p, &v[0], PATH_MAX - 1, cfg_field(p));
+}
+
 /* Login names as useradd(8) takes them: portable characters, no leading
  * '-' (it would read as an option to the tools the name reaches). */
 static int
@@ -603,4 +613,6 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	[CFG_K_LOG] = { "log", CFG_ONE(cfg_key_log), 0, 0 },
 	[CFG_K_LOG_LEVEL] = { "log-level", CFG_ONE(cfg_key_log_level), 0, 0 },
 	[CFG_K_USER] = { "user", CFG_ONE(cfg_key_user), 0, 0 },
+	[CFG_K_CHROOT] = { "chroot", CFG_ONE(cfg_key_chroot),
+	    CFG_FIELD(chroot), 0 },
 };

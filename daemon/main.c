@@ -17,6 +17,8 @@
 #include "err.h"
 #include "log.h"
 #include "loop.h"
+#include "privs.h"
+#include "sdnotify.h"
 
 #define MAIN_EXIT_FAIL 1
 #define MAIN_EXIT_USAGE 2
@@ -203,7 +205,20 @@ main(int argc, char **argv)
 	    o.debug ? LOG_LEVEL_DEBUG : cfg.log_level);
 	main_log_start(&cfg);
 	main_raise_nofile();
+	/* As root: pick the user and read what a chroot would hide.  The
+	 * switch itself (privs_drop) and READY=1 come from loop_run, once the
+	 * listeners are bound and the cache is open. */
+	{
+		char err[MAIN_ERR_MAX] = "";
+		if ((rc = privs_prepare(&cfg, err, sizeof(err))) != 0) {
+			log_msg(LOG_LEVEL_ERROR, "%s", err[0] ? err : mx_strerror(rc));
+			goto done;
+		}
+	}
+	sdnotify_init();
 	rc = loop_run(&cfg);
+	sdnotify_stopping();
+	sdnotify_close();
 	if (rc == 0) {
 		log_msg(LOG_LEVEL_NOTICE, "stopped");
 		status = EXIT_SUCCESS;

@@ -17,12 +17,14 @@
 #include "autotrust.h"
 #include "buildcfg.h"
 #include "cache.h"
+#include "control.h"
 #include "dnslisten.h"
 #include "engine.h"
 #include "edgeclock.h"
 #include "err.h"
 #include "log.h"
 #include "name.h"
+#include "privs.h"
 #include "rrtype.h"
 #include "serve.h"
 #include "ta.h"
@@ -52,6 +54,11 @@ struct serve {
 	cache *cache;
 	eng_store store;
 	struct event *commit;     /* ends the cache's write batch */
+	ta_store tas;             /* configured anchors (for TA) when no
+	                             autotrust holds them */
+	serve_reload_fn reload;   /* the loop's reload, for RELOAD */
+	void *reload_ctx;
+	time_t started;
 	flight *tokmap[TOKMAP_SIZE];
 };
 
@@ -410,6 +417,111 @@ addrs_to_eng(const struct cfg_addrs *in, eng_addr **out)
 	return 0;
 }
 
+/* What an eng_config points to while it is being used. */
+typedef struct ecfg_hold {
+	eng_addr *fwd;
+	char *hints;
+	eng_anchor *anchors;
+	const uint8_t **nta;
+	ta_store tas;             /* the configured anchors, when no autotrust
+	                             took them over */
+	autotrust *at;            /* auto-trust-anchor-file; NULL: none */
+} ecfg_hold;
+
+static void
+ecfg_hold_free(ecfg_hold *h)
+{
+	free(h->fwd);
+	free(h->hints);
+	free(h->anchors);
+	free(h->nta);
+	ta_store_free(&h->tas);
+	autotrust_free(h->at);
+	memset(h, 0, sizeof(*h));
+	ta_store_init(&h->tas);
+}
+
+/* The engine's settings from a configuration: reads the root hints, the
+ * trust-anchor files and the RFC 5011 state file (errors name the file
+ * and line; after a chroot, paths under it are named as privs_path()
+ * says).  ec points into h until ecfg_hold_free(h). */
+static int
+engine_config(const struct mxsec_config *cfg, eng_config *ec, ecfg_hold *h,
+    char *err, size_t errlen)
+{
+	size_t hints_len = 0;
+	int rc;
+
+	memset(ec, 0, sizeof(*ec));
+	memset(h, 0, sizeof(*h));
+	ta_store_init(&h->tas);
+	ec->mode = cfg->mode == CFG_MODE_FORWARD ? ENG_FORWARD : ENG_RECURSIVE;
+	if ((rc = addrs_to_eng(&cfg->forward, &h->fwd)) != 0)
+		return rc;
+	ec->forwarders = h->fwd;
+	ec->nforwarders = cfg->forward.n;
+	if (cfg->root_hints != NULL) {
+		rc = zone_slurp(privs_path(cfg->root_hints), ROOT_HINTS_MAX,
+		    &h->hints, &hints_len);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: cannot read: %s", cfg->root_hints,
+			    mx_strerror(rc));
+			return rc;
+		}
+		ec->root_hints = h->hints;
+		ec->root_hints_len = hints_len;
+		ec->root_hints_name = cfg->root_hints;
+	}
+	/* Trust anchors: the files, or the built-in root KSKs. */
+	if (cfg->trust_anchor_files.n == 0) {
+		if ((rc = ta_store_add_builtin(&h->tas)) != 0)
+			return rc;
+	}
+	for (size_t i = 0; i < cfg->trust_anchor_files.n; i++)
+		if ((rc = ta_store_load_file(&h->tas,
+		    privs_path(cfg->trust_anchor_files.v[i]), err, errlen)) != 0)
+			return rc;
+	if (cfg->auto_trust_anchor_file != NULL) {
+		/* RFC 5011: the state file's trusted keys stand in for the
+		 * configured anchors of its zone. */
+		const eng_anchor *an;
+		size_t nan;
+		if ((rc = autotrust_load(privs_path(cfg->auto_trust_anchor_file), &h->tas, &h->at,
+		    err, errlen)) != 0 || (rc = autotrust_anchors(h->at, &an, &nan)) != 0)
+			return rc;
+		ec->anchors = an;
+		ec->nanchors = nan;
+	} else {
+		if ((h->anchors = calloc(h->tas.n ? h->tas.n : 1, sizeof(*h->anchors))) == NULL)
+			return MX_ENOMEM;
+		for (size_t i = 0; i < h->tas.n; i++)
+			h->anchors[i] = (eng_anchor){ h->tas.v[i].owner, h->tas.v[i].type,
+			    h->tas.v[i].rdlen, h->tas.v[i].rdata };
+		ec->anchors = h->anchors;
+		ec->nanchors = h->tas.n;
+	}
+	if ((h->nta = calloc(cfg->domain_insecure.n ? cfg->domain_insecure.n : 1, sizeof(*h->nta))) == NULL)
+		return MX_ENOMEM;
+	for (size_t i = 0; i < cfg->domain_insecure.n; i++)
+		h->nta[i] = cfg->domain_insecure.v[i].wire;
+	ec->insecure = h->nta;
+	ec->ninsecure = cfg->domain_insecure.n;
+	ec->nsec3_max_iterations = cfg->nsec3_max_iterations;
+	ec->max_verifications = cfg->val_max_verifications;
+	ec->max_sigs_per_rrset = cfg->val_max_sigs;
+	ec->max_key_tries = cfg->val_max_key_tries;
+	ec->max_nsec3_hashes = cfg->val_max_nsec3_hashes;
+	ec->val_skew = cfg->val_clock_skew;
+	ec->query_loopback = cfg->query_loopback;
+	ec->do_ip4 = cfg->do_ip4;
+	ec->do_ip6 = cfg->do_ip6;
+	ec->qname_minimisation = cfg->qname_minimisation;
+	ec->harden_glue = cfg->harden_glue;
+	ec->prefetch = cfg->prefetch;
+	ec->serve_stale = cfg->serve_stale;
+	return 0;
+}
+
 int
 serve_start(struct event_base *base, const struct mxsec_config *cfg,
     serve **out, char *err, size_t errlen)
@@ -419,21 +531,19 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 	eng_io io = { NULL, io_send, io_cancel, io_random };
 	tp_config tc;
 	dnsl_config dc;
-	eng_addr *fwd = NULL;
-	ta_store tas;
-	eng_anchor *anchors = NULL;
-	const uint8_t **nta = NULL;
-	char *hints = NULL;
-	size_t hints_len = 0;
+	ecfg_hold hold;
 	struct sockaddr_storage *outgoing = NULL, *listen = NULL;
 	socklen_t *listen_len = NULL;
 	int rc;
 
 	*out = NULL;
-	ta_store_init(&tas);
+	memset(&hold, 0, sizeof(hold));
+	ta_store_init(&hold.tas);
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return MX_ENOMEM;
 	s->base = base;
+	s->started = time(NULL);
+	ta_store_init(&s->tas);
 	io.ctx = s;
 
 	memset(&tc, 0, sizeof(tc));
@@ -453,71 +563,8 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 		goto fail;
 	}
 
-	memset(&ec, 0, sizeof(ec));
-	ec.mode = cfg->mode == CFG_MODE_FORWARD ? ENG_FORWARD : ENG_RECURSIVE;
-	if ((rc = addrs_to_eng(&cfg->forward, &fwd)) != 0)
+	if ((rc = engine_config(cfg, &ec, &hold, err, errlen)) != 0)
 		goto fail;
-	ec.forwarders = fwd;
-	ec.nforwarders = cfg->forward.n;
-	if (cfg->root_hints != NULL) {
-		rc = zone_slurp(cfg->root_hints, ROOT_HINTS_MAX, &hints, &hints_len);
-		if (rc != 0) {
-			snprintf(err, errlen, "%s: cannot read: %s", cfg->root_hints,
-			    mx_strerror(rc));
-			goto fail;
-		}
-		ec.root_hints = hints;
-		ec.root_hints_len = hints_len;
-		ec.root_hints_name = cfg->root_hints;
-	}
-	/* Trust anchors: the files, or the built-in root KSKs. */
-	if (cfg->trust_anchor_files.n == 0) {
-		if ((rc = ta_store_add_builtin(&tas)) != 0)
-			goto fail;
-	}
-	for (size_t i = 0; i < cfg->trust_anchor_files.n; i++)
-		if ((rc = ta_store_load_file(&tas, cfg->trust_anchor_files.v[i], err, errlen)) != 0)
-			goto fail;
-	if (cfg->auto_trust_anchor_file != NULL) {
-		/* RFC 5011: the state file's trusted keys stand in for the
-		 * configured anchors of its zone. */
-		const eng_anchor *an;
-		size_t nan;
-		if ((rc = autotrust_load(cfg->auto_trust_anchor_file, &tas, &s->at,
-		    err, errlen)) != 0 || (rc = autotrust_anchors(s->at, &an, &nan)) != 0)
-			goto fail;
-		ec.anchors = an;
-		ec.nanchors = nan;
-	} else {
-		if ((anchors = calloc(tas.n ? tas.n : 1, sizeof(*anchors))) == NULL) {
-			rc = MX_ENOMEM;
-			goto fail;
-		}
-		for (size_t i = 0; i < tas.n; i++)
-			anchors[i] = (eng_anchor){ tas.v[i].owner, tas.v[i].type,
-			    tas.v[i].rdlen, tas.v[i].rdata };
-		ec.anchors = anchors;
-		ec.nanchors = tas.n;
-	}
-	if ((nta = calloc(cfg->domain_insecure.n ? cfg->domain_insecure.n : 1, sizeof(*nta))) == NULL) {
-		rc = MX_ENOMEM;
-		goto fail;
-	}
-	for (size_t i = 0; i < cfg->domain_insecure.n; i++)
-		nta[i] = cfg->domain_insecure.v[i].wire;
-	ec.insecure = nta;
-	ec.ninsecure = cfg->domain_insecure.n;
-	ec.nsec3_max_iterations = cfg->nsec3_max_iterations;
-	ec.max_verifications = cfg->val_max_verifications;
-	ec.max_sigs_per_rrset = cfg->val_max_sigs;
-	ec.max_key_tries = cfg->val_max_key_tries;
-	ec.max_nsec3_hashes = cfg->val_max_nsec3_hashes;
-	ec.val_skew = cfg->val_clock_skew;
-	ec.query_loopback = cfg->query_loopback;
-	ec.do_ip4 = cfg->do_ip4;
-	ec.do_ip6 = cfg->do_ip6;
-	ec.qname_minimisation = cfg->qname_minimisation;
-	ec.harden_glue = cfg->harden_glue;
 
 	cache_config cc = {
 		.dir = cfg->cache_dir,
@@ -542,10 +589,12 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 	}
 	s->store = (eng_store){ s, store_get, store_put };
 	ec.store = &s->store;
-	ec.prefetch = cfg->prefetch;
-	ec.serve_stale = cfg->serve_stale;
 	if ((rc = eng_new(&ec, &io, &s->eng, err, errlen)) != 0)
 		goto fail;
+	s->at = hold.at;
+	hold.at = NULL;
+	s->tas = hold.tas;
+	ta_store_init(&hold.tas);
 	if (s->at != NULL && (rc = autotrust_run(s->at, base, s->eng)) != 0)
 		goto fail;
 
@@ -581,6 +630,10 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 
 	if ((rc = start_api(s, base, cfg, err, errlen)) != 0)
 		goto fail;
+	if (s->api != NULL) {
+		api_control ctl = { s, control_run };
+		apisrv_set_control(s->api, &ctl);
+	}
 
 	struct timeval second = { 1, 0 };
 	s->tick = event_new(base, -1, EV_PERSIST, on_tick, s);
@@ -588,30 +641,187 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 		rc = MX_ENOMEM;
 		goto fail;
 	}
-	free(fwd);
-	free(hints);
+	ecfg_hold_free(&hold);
 	free(outgoing);
 	free(listen);
 	free(listen_len);
-	free(anchors);
-	free(nta);
-	ta_store_free(&tas);
 	*out = s;
 	return 0;
 fail:
 	if (err[0] == 0)
 		snprintf(err, errlen, "%s", mx_strerror(rc));
-	free(anchors);
-	free(nta);
-	ta_store_free(&tas);
-	free(fwd);
-	free(hints);
+	ecfg_hold_free(&hold);
 	free(outgoing);
 	free(listen);
 	free(listen_len);
 	serve_stop(s);
 	return rc;
 }
+
+/* ---- reload (SIGHUP, RELOAD) ---- */
+
+static bool
+str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+addrs_eq(const struct cfg_addrs *a, const struct cfg_addrs *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].salen != b->v[i].salen ||
+		    memcmp(&a->v[i].sa, &b->v[i].sa, a->v[i].salen) != 0)
+			return false;
+	return true;
+}
+
+/* Settings the running daemon cannot change: sockets, the cache's open
+ * parameters, the process's identity.  Each one that differs is named
+ * in restart[] (at most SERVE_RESTART_MAX). */
+static size_t
+restart_only(const struct mxsec_config *o, const struct mxsec_config *n,
+    const char *restart[SERVE_RESTART_MAX])
+{
+	size_t k = 0;
+#define DIFF(cond, key) do { if ((cond) && k < SERVE_RESTART_MAX) restart[k++] = (key); } while (0)
+	DIFF(!addrs_eq(&o->listen_dns, &n->listen_dns), "listen-dns");
+	DIFF(!str_eq(o->api_socket, n->api_socket), "api-socket");
+	DIFF(!str_eq(o->api_group, n->api_group), "api-group");
+	DIFF(o->api_max_clients != n->api_max_clients, "api-max-clients");
+	DIFF(!str_eq(o->cache_dir, n->cache_dir), "cache-dir");
+	DIFF(o->cache_size != n->cache_size, "cache-size");
+	DIFF(o->cache_min_ttl != n->cache_min_ttl, "cache-min-ttl");
+	DIFF(o->cache_max_ttl != n->cache_max_ttl, "cache-max-ttl");
+	DIFF(o->cache_max_negative_ttl != n->cache_max_negative_ttl,
+	    "cache-max-negative-ttl");
+	DIFF(o->val_bogus_ttl != n->val_bogus_ttl, "val-bogus-ttl");
+	DIFF((o->serve_stale ? o->serve_stale_ttl : 0) !=
+	    (n->serve_stale ? n->serve_stale_ttl : 0) && n->serve_stale,
+	    "serve-stale-ttl");
+	DIFF(o->aggressive_nsec != n->aggressive_nsec, "aggressive-nsec");
+	DIFF(!addrs_eq(&o->outgoing, &n->outgoing), "outgoing-address");
+	DIFF(o->log_target != n->log_target, "log");
+	DIFF(!str_eq(o->user, n->user), "user");
+	DIFF(!str_eq(o->chroot, n->chroot), "chroot");
+#undef DIFF
+	return k;
+}
+
+int
+serve_reconfigure(serve *s, const struct mxsec_config *old,
+    const struct mxsec_config *cfg, serve_reload_report *rep,
+    char *err, size_t errlen)
+{
+	eng_config ec;
+	ecfg_hold hold;
+	bool changed = false;
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if (errlen)
+		err[0] = 0;
+	rep->nrestart = restart_only(old, cfg, rep->restart);
+	if ((rc = engine_config(cfg, &ec, &hold, err, errlen)) != 0)
+		goto fail;
+	if ((rc = eng_reconfigure(s->eng, &ec, edge_now(), &changed, err, errlen)) != 0)
+		goto fail;
+	/* Applied: from here on nothing fails. */
+	if (hold.at != NULL || s->at != NULL) {
+		/* The old prober goes (it saved every change it made); the
+		 * new one read the state file again. */
+		autotrust_free(s->at);
+		s->at = hold.at;
+		hold.at = NULL;
+		if (s->at != NULL && autotrust_run(s->at, s->base, s->eng) != 0)
+			log_msg(LOG_LEVEL_ERROR, "%s: cannot schedule trust anchor"
+			    " probes", cfg->auto_trust_anchor_file);
+	}
+	ta_store_free(&s->tas);
+	s->tas = hold.tas;
+	ta_store_init(&hold.tas);
+	if (s->api != NULL)
+		apisrv_set_insecure_mx_dane(s->api, cfg->insecure_mx_dane);
+	rep->anchors_changed = changed;
+	if (changed) {
+		/* Every cached status was decided under the old anchors. */
+		int frc = cache_flush_all(s->cache);
+		if (frc == 0)
+			frc = cache_set_context(s->cache, status_context(&ec));
+		if (frc == 0)
+			frc = cache_commit(s->cache);
+		rep->cache_flushed = frc == 0;
+		if (frc != 0)
+			log_msg(LOG_LEVEL_ERROR, "trust anchors changed, but the cache"
+			    " could not be flushed: %s", mx_strerror(frc));
+	}
+	ecfg_hold_free(&hold);
+	return 0;
+fail:
+	if (errlen && err[0] == 0)
+		snprintf(err, errlen, "%s", mx_strerror(rc));
+	ecfg_hold_free(&hold);
+	return rc;
+}
+
+void
+serve_set_reload(serve *s, serve_reload_fn fn, void *ctx)
+{
+	s->reload = fn;
+	s->reload_ctx = ctx;
+}
+
+int
+serve_reload(serve *s, serve_reload_report *rep, char *text, size_t textlen)
+{
+	if (s->reload == NULL) {
+		snprintf(text, textlen, "reloading is not available");
+		return MX_EINVAL;
+	}
+	return s->reload(s->reload_ctx, rep, text, textlen);
+}
+
+/* ---- stopping ---- */
+
+void
+serve_quiesce(serve *s)
+{
+	dnsl_quiesce(s->dl);
+	apisrv_quiesce(s->api);
+}
+
+size_t
+serve_busy(serve *s)
+{
+	size_t n = apisrv_busy(s->api);
+
+	if (s->dl != NULL) {
+		dnsl_stats ds;
+		dnsl_get_stats(s->dl, &ds);
+		n += ds.pending;
+	}
+	return n;
+}
+
+void
+serve_abort(serve *s)
+{
+	eng_abort(s->eng, edge_now(), "shutting down");
+}
+
+/* ---- for control.c ---- */
+
+eng *serve_engine(serve *s) { return s->eng; }
+cache *serve_cache(serve *s) { return s->cache; }
+autotrust *serve_autotrust(serve *s) { return s->at; }
+const ta_store *serve_anchors(serve *s) { return &s->tas; }
+apisrv *serve_apisrv(serve *s) { return s->api; }
+dnsl *serve_dnsl(serve *s) { return s->dl; }
+time_t serve_started(serve *s) { return s->started; }
 
 void
 serve_stop(serve *s)
@@ -630,6 +840,7 @@ serve_stop(serve *s)
 	if (s->commit != NULL)
 		event_free(s->commit);
 	cache_close(s->cache);   /* commits the last batch */
+	ta_store_free(&s->tas);
 	/* The engine cancelled its queries through io_cancel; free the rest. */
 	tp_free(s->tp);
 	for (size_t i = 0; i < TOKMAP_SIZE; i++) {

@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +288,177 @@ fail:
 		snprintf(err, errlen, "%s", mx_strerror(rc));
 	eng_free(e);
 	return rc;
+}
+
+/* Same anchors, in the same order? */
+static bool
+anchors_equal(const eng *e, const eng_anchor *a, size_t n)
+{
+	if (n != e->nanchors)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const eng_anchor *x = &e->anchors[i];
+		uint8_t owner[NAME_MAX_WIRE];
+		name_copy(owner, a[i].owner);
+		name_lower(owner);
+		if (x->type != a[i].type || x->rdlen != a[i].rdlen ||
+		    !name_eq(x->owner, owner) ||
+		    (x->rdlen > 0 && memcmp(x->rdata, a[i].rdata, x->rdlen) != 0))
+			return false;
+	}
+	return true;
+}
+
+static bool
+insecure_equal(const eng *a, const eng *b)
+{
+	if (a->ninsecure != b->ninsecure)
+		return false;
+	for (size_t i = 0; i < a->ninsecure; i++)
+		if (!name_eq(a->insecure[i], b->insecure[i]))
+			return false;
+	return true;
+}
+
+#define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
+
+int
+eng_reconfigure(eng *e, const eng_config *cfg, eng_time now,
+    bool *anchors_changed, char *err, size_t errlen)
+{
+	eng *n;
+	bool changed;
+	int rc;
+
+	if (anchors_changed != NULL)
+		*anchors_changed = false;
+	if (errlen)
+		err[0] = 0;
+	if (cfg->mode == ENG_FORWARD && cfg->nforwarders == 0) {
+		snprintf(err, errlen, "forward mode needs upstream servers");
+		return MX_EINVAL;
+	}
+	/* Build the new parts beside the engine, then swap them in: a
+	 * failure leaves the running engine as it was. */
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return MX_ENOMEM;
+	if ((rc = copy_anchors(n, cfg)) != 0)
+		goto fail;
+	if (cfg->mode == ENG_FORWARD) {
+		n->fwd = calloc(cfg->nforwarders, sizeof(*n->fwd));
+		if (n->fwd == NULL) {
+			rc = MX_ENOMEM;
+			goto fail;
+		}
+		memcpy(n->fwd, cfg->forwarders, cfg->nforwarders * sizeof(*n->fwd));
+	} else {
+		n->cfg.root_hints = cfg->root_hints;
+		n->cfg.root_hints_len = cfg->root_hints_len;
+		n->cfg.root_hints_name = cfg->root_hints_name;
+		rc = load_hints(n, err, errlen);
+		n->cfg.root_hints = NULL;
+		if (rc != 0)
+			goto fail;
+	}
+	changed = !anchors_equal(e, cfg->anchors, cfg->nanchors) ||
+	    !insecure_equal(e, n);
+	if (changed && (rc = mcache_new(20000, &n->mc)) != 0)
+		goto fail;
+
+	/* Nothing can fail from here on. */
+	SWAP(e->anchors, n->anchors);
+	SWAP(e->anchor_data, n->anchor_data);
+	SWAP(e->nanchors, n->nanchors);
+	SWAP(e->insecure, n->insecure);
+	SWAP(e->ninsecure, n->ninsecure);
+	SWAP(e->fwd, n->fwd);
+	if (cfg->mode == ENG_RECURSIVE) {
+		SWAP(e->hint_ns, n->hint_ns);
+		SWAP(e->nhint_ns, n->nhint_ns);
+		SWAP(e->hint_addr, n->hint_addr);
+		SWAP(e->nhint_addr, n->nhint_addr);
+	}
+	if (changed)
+		SWAP(e->mc, n->mc);
+	e->cfg.mode = cfg->mode;
+	e->cfg.forwarders = cfg->mode == ENG_FORWARD ? e->fwd : NULL;
+	e->cfg.nforwarders = cfg->mode == ENG_FORWARD ? cfg->nforwarders : 0;
+	e->cfg.query_loopback = cfg->query_loopback;
+	e->cfg.do_ip4 = cfg->do_ip4;
+	e->cfg.do_ip6 = cfg->do_ip6;
+	e->cfg.qname_minimisation = cfg->qname_minimisation;
+	e->cfg.harden_glue = cfg->harden_glue;
+	e->cfg.val_skew = cfg->val_skew;
+	e->cfg.max_referrals = def(cfg->max_referrals, 30);
+	e->cfg.max_cname = def(cfg->max_cname, 12);
+	e->cfg.max_queries = def(cfg->max_queries, 128);
+	e->cfg.max_depth = def(cfg->max_depth, 6);
+	e->cfg.request_timeout_ms = def(cfg->request_timeout_ms, 12000);
+	e->cfg.max_requests = def(cfg->max_requests, 10000);
+	e->cfg.nsec3_max_iterations = def(cfg->nsec3_max_iterations, 150);
+	e->cfg.max_verifications = def(cfg->max_verifications, 64);
+	e->cfg.max_sigs_per_rrset = def(cfg->max_sigs_per_rrset, 8);
+	e->cfg.max_key_tries = def(cfg->max_key_tries, 4);
+	e->cfg.max_nsec3_hashes = def(cfg->max_nsec3_hashes, 150);
+	e->cfg.prefetch = cfg->prefetch;
+	e->cfg.serve_stale = cfg->serve_stale;
+	e->now = now;
+	e->st.reconfigs++;
+	if (anchors_changed != NULL)
+		*anchors_changed = changed;
+	rc = 0;
+fail:
+	if (rc != 0 && errlen && err[0] == 0)
+		snprintf(err, errlen, "%s", mx_strerror(rc));
+	/* n holds what was replaced (or the new parts, on failure). */
+	mcache_free(n->mc);
+	free(n->hint_ns);
+	free(n->hint_addr);
+	free(n->anchors);
+	free(n->anchor_data);
+	free(n->insecure);
+	free(n->fwd);
+	free(n);
+	return rc;
+}
+
+int
+eng_flush_memory(eng *e)
+{
+	mcache *mc;
+	int rc;
+
+	if ((rc = mcache_new(20000, &mc)) != 0)
+		return rc;
+	mcache_free(e->mc);
+	e->mc = mc;
+	return 0;
+}
+
+size_t
+eng_get_upstreams(const eng *e, uint64_t now_ms, eng_upstream *out,
+    size_t max)
+{
+	infra_server sv[64];
+	size_t total, k = 0;
+
+	/* infra_list fills at most its max; take them in chunks of what
+	 * fits on the stack only when asked for few. */
+	if (max > sizeof(sv) / sizeof(sv[0]))
+		max = sizeof(sv) / sizeof(sv[0]);
+	total = infra_list(e->inf, now_ms, sv, max);
+	for (; k < max && k < total; k++) {
+		memset(&out[k], 0, sizeof(out[k]));
+		memcpy(&out[k].addr.sa, &sv[k].sa, sizeof(sv[k].sa));
+		out[k].addr.salen = sv[k].sa.ss_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		out[k].srtt_ms = sv[k].srtt;
+		out[k].rttvar_ms = sv[k].rttvar;
+		out[k].timeouts = sv[k].timeouts;
+		out[k].lame = sv[k].lame;
+		out[k].measured = sv[k].sampled;
+	}
+	return total;
 }
 
 static void req_free(eng *e, ereq *r);
@@ -635,8 +807,19 @@ drain(eng *e)
 	e->draining = false;
 }
 
+/* Outcomes of what clients get (stats): by status, and by EDE code. */
 static void
-deliver_now(eng_done_fn done, void *arg, unsigned rcode, unsigned ede,
+count_answer(eng *e, const eng_result *res)
+{
+	e->st.answers++;
+	if ((unsigned)res->status < ENG_STATUS_COUNT)
+		e->st.by_status[res->status]++;
+	if (res->has_ede)
+		e->st.by_ede[res->ede < ENG_EDE_SLOTS ? res->ede : ENG_EDE_SLOTS - 1]++;
+}
+
+static void
+deliver_now(eng *e, eng_done_fn done, void *arg, unsigned rcode, unsigned ede,
     const char *why)
 {
 	eng_result res;
@@ -647,6 +830,7 @@ deliver_now(eng_done_fn done, void *arg, unsigned rcode, unsigned ede,
 	res.has_ede = rcode == RCODE_SERVFAIL;
 	res.ede = (uint16_t)ede;
 	res.reason = why;
+	count_answer(e, &res);
 	done(arg, &res);
 }
 
@@ -662,7 +846,7 @@ eng_resolve(eng *e, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
 	e->now = now;
 	e->st.requests++;
 	if (qclass != CLASS_IN || (rrtype_is_meta(qtype) && qtype != RR_ANY)) {
-		deliver_now(done, arg, RCODE_REFUSED, 0, NULL);
+		deliver_now(e, done, arg, RCODE_REFUSED, 0, NULL);
 		return 0;
 	}
 	name_copy(lname, qname);
@@ -677,12 +861,20 @@ eng_resolve(eng *e, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
 		    &hit) == 0) {
 			e->st.cache_hits++;
 			prefetch(e, lname, qtype, qclass, flags, &hit);
+			count_answer(e, &hit.res);
 			done(arg, &hit.res);
 			region_free(&reg);
 			drain(e);
 			return 0;
 		}
 		region_free(&reg);
+	}
+	if (e->stopping) {
+		/* eng_abort(): the daemon is going away; only the store
+		 * answers now. */
+		e->st.servfail++;
+		deliver_now(e, done, arg, RCODE_SERVFAIL, EDE_OTHER, "shutting down");
+		return 0;
 	}
 	uint32_t h = req_hash(e, lname, qtype, qclass, flags);
 	r = req_find(e, h, lname, qtype, qclass, flags);
@@ -695,7 +887,7 @@ eng_resolve(eng *e, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
 	}
 	if (e->st.in_flight >= e->cfg.max_requests) {
 		e->st.servfail++;
-		deliver_now(done, arg, RCODE_SERVFAIL, EDE_OTHER, "too many requests in flight");
+		deliver_now(e, done, arg, RCODE_SERVFAIL, EDE_OTHER, "too many requests in flight");
 		return 0;
 	}
 	if ((r = req_new(e, lname, qtype, qclass, flags, 0, NULL, h)) == NULL)
@@ -763,6 +955,40 @@ req_finish(eng *e, ereq *r, unsigned rcode, msg_rr *const sec[SEC_COUNT],
 	req_finish_status(e, r, rcode, sec, cnt, SEC_INDETERMINATE, ede, why);
 }
 
+/* RFC 2308 5 and RFC 9077 3: the records of a negative answer (its SOA,
+ * NSEC and NSEC3 and their RRSIGs) live no longer than min(SOA TTL, SOA
+ * MINIMUM), whatever TTLs they came with, so a client sees the lifetime
+ * the cache gives the answer. */
+static void
+cap_negative_ttl(const ereq *r, eng_result *res)
+{
+	msg_rr *auth = res->rr[SEC_AUTHORITY];
+	uint32_t cap = UINT32_MAX;
+
+	if (res->rcode != RCODE_NOERROR && res->rcode != RCODE_NXDOMAIN)
+		return;
+	if (res->rcode == RCODE_NOERROR) {
+		for (unsigned i = 0; i < res->count[SEC_ANSWER]; i++)
+			if (res->rr[SEC_ANSWER][i].type == r->qtype ||
+			    r->qtype == RR_ANY)
+				return;   /* not a NODATA */
+	}
+	for (unsigned i = 0; i < res->count[SEC_AUTHORITY]; i++) {
+		if (auth[i].type != RR_SOA || auth[i].rdlen < 20)
+			continue;
+		const uint8_t *m = auth[i].rdata + auth[i].rdlen - 4;
+		uint32_t min = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
+		    (uint32_t)m[2] << 8 | m[3];
+		cap = auth[i].ttl < min ? auth[i].ttl : min;
+		break;
+	}
+	if (cap == UINT32_MAX)
+		return;
+	for (unsigned i = 0; i < res->count[SEC_AUTHORITY]; i++)
+		if (auth[i].ttl > cap)
+			auth[i].ttl = cap;
+}
+
 void
 req_finish_status(eng *e, ereq *r, unsigned rcode,
     msg_rr *const sec[SEC_COUNT], const uint16_t cnt[SEC_COUNT],
@@ -793,6 +1019,8 @@ req_finish_status(eng *e, ereq *r, unsigned rcode,
 	}
 	if (status == SEC_BOGUS)
 		e->st.bogus++;
+	if (!r->from_store)
+		cap_negative_ttl(r, &res);
 	region sreg;
 	region_init(&sreg, 1u << 20);
 	if (e->cfg.store != NULL && !r->from_store) {
@@ -828,6 +1056,7 @@ req_finish_status(eng *e, ereq *r, unsigned rcode,
 			if (e->sync_w == w)
 				e->sync_w = NULL;
 			free(w);
+			count_answer(e, &res);
 			done(arg, &res);
 		}
 	}
@@ -1004,6 +1233,25 @@ eng_tick(eng *e, eng_time now)
 			 * over from the head to stay on live entries. */
 			req_servfail(e, r, EDE_NO_REACHABLE_AUTHORITY,
 			    "request timed out");
+			next = e->all;
+		}
+	}
+	drain(e);
+}
+
+void
+eng_abort(eng *e, eng_time now, const char *why)
+{
+	ereq *r, *next;
+
+	e->now = now;
+	e->stopping = true;
+	/* As eng_tick: finishing one may finish others, so start over from
+	 * the head after each. */
+	for (r = e->all; r != NULL; r = next) {
+		next = r->next;
+		if (!r->finished && r->depth == 0) {
+			req_servfail(e, r, EDE_OTHER, why);
 			next = e->all;
 		}
 	}

@@ -173,12 +173,55 @@ void eng_fail(eng *e, uint64_t token, int err, eng_time now);
 int eng_set_anchors(eng *e, const eng_anchor *anchors, size_t n,
     eng_time now);
 
+/*
+ * Apply a new configuration to a running engine, keeping its requests in
+ * flight, its store and its I/O edge (SIGHUP): mode and forwarders, root
+ * hints, trust anchors and negative anchors, validation limits, the
+ * upstream policy (query_loopback, do_ip4/6, qname_minimisation,
+ * harden_glue), prefetch and serve_stale.  cfg->store is ignored.
+ * Requests in flight go on; the work budgets they took at their start
+ * stay as they were.  When the anchors or the negative anchors differ,
+ * everything validated in memory is forgotten (the in-memory NS and key
+ * store is emptied), and *anchors_changed (may be NULL) is set, so that
+ * the caller can empty the answer store too.  On failure nothing has
+ * changed and err says why.
+ */
+int eng_reconfigure(eng *e, const eng_config *cfg, eng_time now,
+    bool *anchors_changed, char *err, size_t errlen);
+
+/* Forget the in-memory NS, address and key verdicts (FLUSH of every
+ * name); the store is the caller's to empty. */
+int eng_flush_memory(eng *e);
+
+/* The daemon stops: every client request in flight ends now with
+ * SERVFAIL (EDE 0, reason why), and later requests that the store cannot
+ * answer get the same at once. */
+void eng_abort(eng *e, eng_time now, const char *why);
+
+/* What the engine knows of the upstream servers it used lately. */
+typedef struct eng_upstream {
+	eng_addr addr;
+	unsigned srtt_ms;            /* smoothed RTT (backed off after timeouts) */
+	unsigned rttvar_ms;
+	unsigned timeouts;           /* consecutive */
+	bool lame;                   /* last answer useless */
+	bool measured;               /* srtt from samples, not the initial guess */
+} eng_upstream;
+
+/* Up to max servers into out; returns how many are known (may be more
+ * than max).  now_ms: the monotonic clock, as in eng_time. */
+size_t eng_get_upstreams(const eng *e, uint64_t now_ms, eng_upstream *out,
+    size_t max);
+
 /* Call about once a second: requests past their deadline end with
  * SERVFAIL, so no request outlives request_timeout_ms whatever its
  * upstreams do. */
 void eng_tick(eng *e, eng_time now);
 
 /* Counters, for stats and tests. */
+#define ENG_STATUS_COUNT 4       /* sec_status values */
+#define ENG_EDE_SLOTS 32         /* EDE codes 0..30; 31: 31 and above */
+
 typedef struct eng_stats {
 	uint64_t requests;       /* client requests */
 	uint64_t coalesced;      /* joined an identical request in flight */
@@ -191,6 +234,11 @@ typedef struct eng_stats {
 	uint64_t cache_hits;     /* client requests answered from the store */
 	uint64_t prefetches;     /* background refreshes started */
 	uint64_t stale_served;   /* stale answers given (RFC 8767) */
+	uint64_t answers;        /* results given to clients (and prefetch,
+	                            anchor probes), from the store or not */
+	uint64_t by_status[ENG_STATUS_COUNT];   /* answers by sec_status */
+	uint64_t by_ede[ENG_EDE_SLOTS];         /* answers with an EDE, by code */
+	uint64_t reconfigs;      /* eng_reconfigure() applied */
 	size_t in_flight;        /* requests now */
 } eng_stats;
 

@@ -162,6 +162,7 @@ struct eng {
 	 * request that caused them. */
 	ereq *runq_head, *runq_tail;
 	bool draining;
+	bool stopping;            /* eng_abort(): no new resolutions */
 };
 
 /* engine.c */

@@ -22,6 +22,8 @@ typedef struct ientry {
 	unsigned timeouts;        /* consecutive */
 	bool lame;                /* last answer was useless */
 	bool sampled;             /* at least one RTT measured */
+	uint8_t last6;            /* IPv6: the address's last octet (the key
+	                             folds it), for infra_list() */
 } ientry;
 
 struct infra {
@@ -89,6 +91,8 @@ lookup(infra *in, const struct sockaddr *sa, uint64_t now, bool create)
 		return NULL;
 	memset(victim, 0, sizeof(*victim));
 	memcpy(victim->key, key, sizeof(key));
+	if (sa->sa_family == AF_INET6)
+		victim->last6 = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr[15];
 	victim->used = true;
 	victim->last = now;
 	victim->srtt = INFRA_RTT_INIT;
@@ -165,4 +169,43 @@ infra_timed_out(infra *in, const struct sockaddr *sa, uint64_t now_ms)
 	x->timeouts++;
 	/* Selection avoids it: its RTT grows until it answers again. */
 	x->srtt = x->srtt * 2 > INFRA_RTT_MAX ? INFRA_RTT_MAX : x->srtt * 2 + 100;
+}
+
+size_t
+infra_list(const infra *in, uint64_t now_ms, infra_server *out, size_t max)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < SETS; i++) {
+		for (int w = 0; w < WAYS; w++) {
+			const ientry *x = &in->e[i][w];
+			if (!x->used || (now_ms > x->last && now_ms - x->last > INFRA_TTL))
+				continue;
+			if (n < max) {
+				infra_server *o = &out[n];
+				memset(o, 0, sizeof(*o));
+				if (x->key[0] == 4) {
+					struct sockaddr_in *s = (struct sockaddr_in *)&o->sa;
+					s->sin_family = AF_INET;
+					memcpy(&s->sin_port, x->key + 1, 2);
+					memcpy(&s->sin_addr, x->key + 3, 4);
+				} else {
+					struct sockaddr_in6 *s = (struct sockaddr_in6 *)&o->sa;
+					s->sin6_family = AF_INET6;
+					memcpy(&s->sin6_port, x->key + 1, 2);
+					memcpy(&s->sin6_addr, x->key + 3, 15);
+					/* make_key folded octet 15 into 17: undo it. */
+					s->sin6_addr.s6_addr[14] = (uint8_t)(x->key[17] ^ x->last6);
+					s->sin6_addr.s6_addr[15] = x->last6;
+				}
+				o->srtt = x->srtt;
+				o->rttvar = x->rttvar;
+				o->timeouts = x->timeouts;
+				o->lame = x->lame;
+				o->sampled = x->sampled;
+			}
+			n++;
+		}
+	}
+	return n;
 }

@@ -8,6 +8,7 @@
 #define MXSEC_INFRA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -32,5 +33,20 @@ void infra_timed_out(infra *in, const struct sockaddr *sa, uint64_t now_ms);
  * referral): avoid it for a while, as if it were slow, until it gives a
  * useful answer again. */
 void infra_lame(infra *in, const struct sockaddr *sa, uint64_t now_ms);
+
+/* What is known of one server, for statistics. */
+typedef struct infra_server {
+	struct sockaddr_storage sa;
+	unsigned srtt, rttvar;    /* ms */
+	unsigned timeouts;        /* consecutive */
+	bool lame;
+	bool sampled;             /* srtt was measured, not assumed */
+} infra_server;
+
+/* The servers known at now_ms (heard from within the last 15 minutes):
+ * up to max of them into out, in no particular order.  Returns how many
+ * there are, which may exceed max. */
+size_t infra_list(const infra *in, uint64_t now_ms, infra_server *out,
+    size_t max);
 
 #endif

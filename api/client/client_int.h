@@ -20,6 +20,7 @@ struct mxsec {
 	int fd;                   /* -1: not connected */
 	int timeout_ms;
 	char *path;
+	size_t reply_max;         /* 0: MXSEC_REPLY_MAX (DUMP raises it) */
 	char *buf;                /* received, not yet handed out */
 	size_t len, cap;
 	char err[512];
@@ -32,5 +33,19 @@ int client_err(mxsec *h, int code, const char *fmt, ...)
 /* Closes the connection so that a late reply cannot answer a later
  * request; the next call connects again. */
 void client_disconnect(mxsec *h);
+
+/* One request line out, its reply line back (malloc'ed, NUL-terminated). */
+int client_request(mxsec *h, const char *line, char **reply, size_t *replylen);
+
+/* Parse a reply that must be "ok":true (else the daemon's error, mapped
+ * to an MXSEC_E* code, as for mxsec_parse_answer()).  0 and *root set
+ * (json_free() it), or an error with *root NULL. */
+struct json_value;
+int client_parse_ok(mxsec *h, const char *json, size_t len,
+    struct json_value **root);
+
+/* DUMP replies may be this long (the daemon refuses dumps over 64 MiB;
+ * escaping makes the line longer than the text). */
+#define MXSEC_DUMP_REPLY_MAX (160u << 20)
 
 #endif

@@ -70,6 +70,8 @@ exit_for_error(int code)
 	case MXSEC_ETIMEOUT:
 	case MXSEC_EBUSY:
 		return EXIT_UNAVAILABLE;
+	case MXSEC_EDENIED:
+		return EXIT_NOPERM;
 	default:
 		return EXIT_PROTOCOL;
 	}

@@ -17,6 +17,7 @@ enum {
 	EXIT_USAGE = 64,        /* EX_USAGE: bad command line or refused request */
 	EXIT_UNAVAILABLE = 69,  /* EX_UNAVAILABLE: daemon not reachable or busy */
 	EXIT_PROTOCOL = 70,     /* EX_SOFTWARE: malformed reply, daemon failure */
+	EXIT_NOPERM = 77,       /* EX_NOPERM: control request denied */
 };
 
 int exit_for_answer(const struct mxsec_answer *a);

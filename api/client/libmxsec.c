@@ -66,6 +66,7 @@ mxsec_strerror(int code)
 	case MXSEC_EBADREQ: return "request refused by the daemon";
 	case MXSEC_EBUSY: return "daemon busy";
 	case MXSEC_ESERVER: return "daemon failed";
+	case MXSEC_EDENIED: return "permission denied";
 	}
 	return "unknown error";
 }
@@ -291,14 +292,14 @@ client_recv_line(mxsec *h, int64_t deadline, size_t *linelen, size_t *consumed)
 		if (nl != NULL)
 			break;
 		scanned = h->len;
-		if (h->len >= MXSEC_REPLY_MAX)
+		size_t max = h->reply_max ? h->reply_max : MXSEC_REPLY_MAX;
+		if (h->len >= max)
 			return client_err(h, MXSEC_EPROTO,
-			    "malformed reply: longer than %u octets",
-			    MXSEC_REPLY_MAX);
+			    "malformed reply: longer than %zu octets", max);
 		if (h->cap - h->len < 4096) {
 			size_t ncap = h->cap ? h->cap * 2 : 16384;
-			if (ncap > MXSEC_REPLY_MAX + 1)
-				ncap = MXSEC_REPLY_MAX + 1;
+			if (ncap > max + 1)
+				ncap = max + 1;
 			nb = realloc(h->buf, ncap);
 			if (nb == NULL)
 				return client_err(h, MXSEC_ENOMEM,
@@ -331,7 +332,7 @@ client_recv_line(mxsec *h, int64_t deadline, size_t *linelen, size_t *consumed)
 }
 
 /* One request line out, its reply line back as a new string. */
-static int
+int
 client_request(mxsec *h, const char *line, char **reply, size_t *replylen)
 {
 	int64_t deadline = deadline_of(h);
@@ -398,7 +399,11 @@ mxsec_request_raw(mxsec *h, const char *line, char **json_out)
 	int rc;
 
 	*json_out = NULL;
+	/* A DUMP reply may be far longer than any other. */
+	if (strcasecmp(line, "DUMP") == 0)
+		h->reply_max = MXSEC_DUMP_REPLY_MAX;
 	rc = client_request(h, line, json_out, &len);
+	h->reply_max = 0;
 	if (rc != 0)
 		return rc;
 	rc = json_parse(*json_out, len, NULL, &v, err, sizeof(err));

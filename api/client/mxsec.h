@@ -69,6 +69,7 @@ extern "C" {
 #define MXSEC_EBADREQ   (-7)    /* the daemon refused the request: bad-request, too-long */
 #define MXSEC_EBUSY     (-8)    /* the daemon is busy: try again later */
 #define MXSEC_ESERVER   (-9)    /* the daemon failed (internal, or an error it did not name) */
+#define MXSEC_EDENIED   (-10)   /* a control request from a user other than root or the daemon's */
 
 /* The default timeout of a call, in milliseconds.  The daemon's own DANE
  * deadline is 10 seconds. */
@@ -283,6 +284,55 @@ MXSEC_API int mxsec_parse_dane(mxsec *h, const char *json, size_t len,
 /* A PING reply; *version as for mxsec_ping() (version may be NULL). */
 MXSEC_API int mxsec_parse_ping(mxsec *h, const char *json, size_t len,
     char **version);
+
+/*
+ * Control requests (doc/protocol.md, "Control"), for root and the
+ * daemon's own user; others get MXSEC_EDENIED.
+ */
+
+/* One counter of STATS, its JSON path flattened with dots
+ * ("cache.hits", "status.bogus", "ede.7", "upstreams.servers.0.address")
+ * and its value as text. */
+struct mxsec_stat {
+	char *name;
+	char *value;
+};
+
+/* STATS: every counter, in the daemon's order.  Free with
+ * mxsec_stats_free(). */
+MXSEC_API int mxsec_stats(mxsec *h, struct mxsec_stat **out, size_t *n);
+MXSEC_API void mxsec_stats_free(struct mxsec_stat *v, size_t n);
+
+/* FLUSH name (flags 0), FLUSH-SUBTREE name (MXSEC_FLUSH_SUBTREE), or
+ * FLUSH-ALL (name NULL): forget cached answers. */
+#define MXSEC_FLUSH_SUBTREE 0x01
+MXSEC_API int mxsec_flush(mxsec *h, const char *name, unsigned flags);
+
+/* DUMP: the cache's live entries as zone-file text (free() it).  A cache
+ * whose dump passes 64 MiB gives MXSEC_ESERVER ("too-large"). */
+MXSEC_API int mxsec_dump(mxsec *h, char **text);
+
+/* RELOAD: the daemon reads its configuration file and trust anchors
+ * again.  *message (may be NULL; free() it) gets the daemon's one-line
+ * result.  A rejected file gives MXSEC_ESERVER with the file:line reason
+ * in mxsec_error(h); the daemon keeps running as before. */
+MXSEC_API int mxsec_reload(mxsec *h, char **message);
+
+/* A trust anchor of TA. */
+struct mxsec_ta {
+	char *zone;
+	char *type;               /* "DS" or "DNSKEY" */
+	uint16_t keytag;
+	uint8_t algorithm;
+	char *state;              /* "static", or the RFC 5011 state: "valid",
+	                             "addpend", "missing", "revoked",
+	                             "removed", "seed" */
+	char *rdata;              /* NULL if absent */
+};
+
+/* TA: the trust anchors.  Free with mxsec_ta_free(). */
+MXSEC_API int mxsec_ta_list(mxsec *h, struct mxsec_ta **out, size_t *n);
+MXSEC_API void mxsec_ta_free(struct mxsec_ta *v, size_t n);
 
 MXSEC_API void mxsec_answer_free(struct mxsec_answer *a);
 MXSEC_API void mxsec_dane_free(struct mxsec_dane *d);

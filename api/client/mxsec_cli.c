@@ -27,6 +27,13 @@ usage(FILE *f)
 	    "  tlsa NAME | tlsa HOST [PORT]\n"
 	    "  query TYPE NAME            any type: TXT, SRV, TYPE65, ...\n"
 	    "  dane DOMAIN [PORT]         the RFC 7672 lookup for a mail domain\n"
+	    "control (root or the daemon's user):\n"
+	    "  stats                      counters of the daemon\n"
+	    "  flush NAME | flush --subtree NAME | flush --all\n"
+	    "                             forget cached answers\n"
+	    "  dump                       the cache, in zone-file form\n"
+	    "  reload                     read the configuration and trust anchors again\n"
+	    "  ta list                    trust anchors and their RFC 5011 states\n"
 	    "options:\n"
 	    "  -s, --socket=PATH          the daemon's socket\n"
 	    "  -j, --json                 print the daemon's reply line\n"
@@ -34,7 +41,8 @@ usage(FILE *f)
 	    "  -h, --help                 this text\n"
 	    "  -V, --version              the version\n"
 	    "exit: 0 secure, 1 insecure, 2 bogus, 3 failed, 4 does not exist,\n"
-	    "      64 usage, 69 daemon unreachable, 70 protocol error\n");
+	    "      64 usage, 69 daemon unreachable, 70 protocol error,\n"
+	    "      77 control request denied\n");
 }
 
 static int
@@ -161,13 +169,15 @@ print_dane(const struct mxsec_dane *d)
 		print_host(&d->hosts[k]);
 }
 
-enum verb { V_PING, V_LOOKUP, V_TLSA, V_DANE };
+enum verb { V_PING, V_LOOKUP, V_TLSA, V_DANE, V_STATS, V_FLUSH, V_DUMP,
+    V_RELOAD, V_TA };
 
 struct cmd {
 	enum verb verb;
 	const char *type;         /* V_LOOKUP */
 	const char *name;
 	unsigned port;            /* V_TLSA, V_DANE; 0: not given */
+	unsigned flush_flags;     /* V_FLUSH; name NULL: --all */
 	char line[1100];          /* the request line, for --json */
 };
 
@@ -188,6 +198,44 @@ parse_cmd(int argc, char **argv, struct cmd *c)
 			return usage_error("ping takes no argument");
 		c->verb = V_PING;
 		snprintf(c->line, sizeof(c->line), "PING");
+		return 0;
+	}
+	if (strcasecmp(verb, "stats") == 0 || strcasecmp(verb, "dump") == 0 ||
+	    strcasecmp(verb, "reload") == 0) {
+		if (nargs != 0)
+			return usage_error("%s takes no argument", verb);
+		c->verb = strcasecmp(verb, "stats") == 0 ? V_STATS :
+		    strcasecmp(verb, "dump") == 0 ? V_DUMP : V_RELOAD;
+		snprintf(c->line, sizeof(c->line), "%s",
+		    c->verb == V_STATS ? "STATS" : c->verb == V_DUMP ? "DUMP" :
+		    "RELOAD");
+		return 0;
+	}
+	if (strcasecmp(verb, "ta") == 0) {
+		if (nargs != 1 || strcasecmp(argv[1], "list") != 0)
+			return usage_error("ta takes 'list'");
+		c->verb = V_TA;
+		snprintf(c->line, sizeof(c->line), "TA");
+		return 0;
+	}
+	if (strcasecmp(verb, "flush") == 0) {
+		c->verb = V_FLUSH;
+		if (nargs == 1 && strcmp(argv[1], "--all") == 0) {
+			snprintf(c->line, sizeof(c->line), "FLUSH-ALL");
+			return 0;
+		}
+		if (nargs == 2 && strcmp(argv[1], "--subtree") == 0) {
+			c->flush_flags = MXSEC_FLUSH_SUBTREE;
+			c->name = argv[2];
+		} else if (nargs == 1 && argv[1][0] != '-') {
+			c->name = argv[1];
+		} else {
+			return usage_error("flush takes NAME, --subtree NAME or --all");
+		}
+		if (check_arg(c->name) != 0 || strlen(c->name) > 1000)
+			return usage_error("bad name '%s'", c->name);
+		snprintf(c->line, sizeof(c->line), "%s %s",
+		    c->flush_flags ? "FLUSH-SUBTREE" : "FLUSH", c->name);
 		return 0;
 	}
 	if (strcasecmp(verb, "mx") == 0 || strcasecmp(verb, "a") == 0 ||
@@ -251,6 +299,11 @@ run_json(mxsec *h, const struct cmd *c)
 	}
 	printf("%s\n", json);
 	switch (c->verb) {
+	case V_STATS: case V_FLUSH: case V_DUMP: case V_RELOAD: case V_TA:
+		/* "ok":false gives its code; the answer parser says which. */
+		rc = strstr(json, "\"ok\":true") == json + 1 ? 0 :
+		    mxsec_parse_ping(h, json, strlen(json), NULL);
+		break;
 	case V_PING:
 		rc = mxsec_parse_ping(h, json, strlen(json), NULL);
 		break;
@@ -274,6 +327,66 @@ run_json(mxsec *h, const struct cmd *c)
 }
 
 static int
+run_control(mxsec *h, const struct cmd *c)
+{
+	int rc = MXSEC_EINVAL;
+
+	switch (c->verb) {
+	case V_STATS: {
+		struct mxsec_stat *v;
+		size_t n;
+		if ((rc = mxsec_stats(h, &v, &n)) != 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			printf("%s %s\n", v[i].name, v[i].value);
+		mxsec_stats_free(v, n);
+		break;
+	}
+	case V_FLUSH:
+		rc = mxsec_flush(h, c->name, c->flush_flags);
+		if (rc == 0)
+			printf("flushed %s%s\n", c->name ? c->name : "the whole cache",
+			    c->flush_flags ? " and below" : "");
+		break;
+	case V_DUMP: {
+		char *text;
+		if ((rc = mxsec_dump(h, &text)) != 0)
+			break;
+		fputs(text, stdout);
+		free(text);
+		break;
+	}
+	case V_RELOAD: {
+		char *msg = NULL;
+		if ((rc = mxsec_reload(h, &msg)) != 0)
+			break;
+		printf("%s\n", msg ? msg : "reloaded");
+		free(msg);
+		break;
+	}
+	case V_TA: {
+		struct mxsec_ta *v;
+		size_t n;
+		if ((rc = mxsec_ta_list(h, &v, &n)) != 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			printf("%s %s %u alg %u %s%s%s\n", v[i].zone, v[i].type,
+			    v[i].keytag, v[i].algorithm, v[i].state,
+			    v[i].rdata ? "  " : "", v[i].rdata ? v[i].rdata : "");
+		mxsec_ta_free(v, n);
+		break;
+	}
+	default:
+		break;
+	}
+	if (rc != 0) {
+		fprintf(stderr, PROG ": %s\n", mxsec_error(h));
+		return exit_for_error(rc);
+	}
+	return EXIT_SECURE;
+}
+
+static int
 run_human(mxsec *h, const struct cmd *c)
 {
 	struct mxsec_answer *a = NULL;
@@ -282,6 +395,8 @@ run_human(mxsec *h, const struct cmd *c)
 	int rc = MXSEC_EINVAL, x;
 
 	switch (c->verb) {
+	case V_STATS: case V_FLUSH: case V_DUMP: case V_RELOAD: case V_TA:
+		return run_control(h, c);
 	case V_PING:
 		rc = mxsec_ping(h, &version);
 		if (rc == 0) {

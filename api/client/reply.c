@@ -344,8 +344,10 @@ rp_ok(struct rp *rp, const struct json_value *root)
 		return false;
 	if (strcmp(e->s, "bad-request") == 0 || strcmp(e->s, "too-long") == 0)
 		code = MXSEC_EBADREQ;
-	else if (strcmp(e->s, "busy") == 0)
+	else if (strcmp(e->s, "busy") == 0 || strcmp(e->s, "stopping") == 0)
 		code = MXSEC_EBUSY;
+	else if (strcmp(e->s, "denied") == 0)
+		code = MXSEC_EDENIED;
 	else
 		code = MXSEC_ESERVER;
 	/* The daemon's words are data: %.*s with a bound, never a format. */
@@ -694,4 +696,21 @@ fail:
 	free(ver);
 	json_free(root);
 	return rp.rc;
+}
+
+int
+client_parse_ok(mxsec *h, const char *json, size_t len,
+    struct json_value **out)
+{
+	struct rp rp = { .h = h };
+	struct json_value *root;
+
+	*out = NULL;
+	root = rp_json(&rp, json, len);
+	if (root == NULL || !rp_ok(&rp, root)) {
+		json_free(root);
+		return rp.rc != 0 ? rp.rc : MXSEC_EPROTO;
+	}
+	*out = root;
+	return 0;
 }

@@ -513,7 +513,7 @@ test_reply_dane(void **state)
 
 /* ---- the examples of doc/protocol.md, from a fake daemon ---- */
 
-#define NEX 8
+#define NEX 32
 static char *examples[NEX];       /* the ```json blocks, each one line */
 static size_t nexamples;
 

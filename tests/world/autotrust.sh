@@ -39,6 +39,9 @@ conf() {  # file, with-ds(yes|no)
 		echo "api-socket $tmp/mxsecd.sock"
 		echo "cache-dir $tmp/cache"
 		echo "query-loopback yes"
+		# The state file lives in this root-only temp directory: keep
+		# root (without capabilities) so that it can be rewritten.
+		echo "user root"
 	} >"$1"
 }
 start() {
