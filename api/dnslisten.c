@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include <event2/event.h>
 
 #include "dnslisten.h"
+#include "hotcache.h"
 #include "transport.h"
 #include "err.h"
 #include "msg.h"
@@ -132,6 +134,7 @@ struct dnsl {
 	/* Datagrams read in one go (recvmmsg), and the answers made while
 	 * handling them, sent in one go (sendmmsg): two system calls for a
 	 * burst of cache hits instead of two per query. */
+	hotcache *hc;               /* UDP answers of the last second */
 	uint8_t *rbuf;              /* UDP_BATCH * UDP_RSLOT */
 	lsock *batch_sock;          /* the socket being read, or NULL */
 	unsigned nbatch;
@@ -440,6 +443,36 @@ udp_size(const dnsl_query *q)
 	return n < UDP_MIN_SIZE ? UDP_MIN_SIZE : n;
 }
 
+/* The hot cache (hotcache.h). */
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+hot_key(const dnsl_query *q, size_t udp_cap, hc_key *k)
+{
+	name_copy(k->qname, q->qname);
+	name_lower(k->qname);
+	k->qtype = q->qtype;
+	k->udp_size = (uint16_t)udp_cap;
+	k->bits = (uint8_t)(((q->flags & FLAG_CD) ? HC_CD : 0) |
+	    (q->do_bit ? HC_DO : 0) | ((q->flags & FLAG_AD) ? HC_AD : 0) |
+	    (q->edns ? HC_EDNS : 0));
+}
+
+void
+dnsl_hot_clear(dnsl *l)
+{
+	if (l != NULL && l->hc != NULL)
+		hc_clear(l->hc);
+}
+
 /* Sending. */
 
 /* The message header of an answer to q: its peer, and the source address
@@ -569,10 +602,21 @@ respond(dnsl_query *q, const reply *r)
 		l->stats.send_errors++;
 		return;
 	}
-	if (q->conn != NULL)
+	if (q->conn != NULL) {
 		tcp_send(q->conn, l->out, (size_t)n);
-	else
-		udp_send(q, l->out + 2, (size_t)n);
+		return;
+	}
+	udp_send(q, l->out + 2, (size_t)n);
+	/* Kept a moment for the same question again: answers with data or
+	 * a denial, never errors, bogus or stale ones, never truncated. */
+	if (l->hc != NULL && r->res != NULL && !r->has_ede &&
+	    r->res->status != SEC_BOGUS &&
+	    (r->rcode == RCODE_NOERROR || r->rcode == RCODE_NXDOMAIN) &&
+	    !(l->out[2 + 2] & (FLAG_TC >> 8))) {
+		hc_key k;
+		hot_key(q, cap, &k);
+		hc_put(l->hc, &k, mono_ms(), HC_LIFE_MS, l->out + 2, (size_t)n);
+	}
 }
 
 /* An answer of our own, before the resolver saw the query. */
@@ -712,6 +756,20 @@ query_start(dnsl *l, dnsl_query *q, const uint8_t *pkt, size_t len,
 		text = "too many queries in progress";
 		l->stats.overload++;
 	} else {
+		if (q->conn == NULL && l->hc != NULL) {
+			hc_key k;
+			size_t cap = udp_size(q);
+			hot_key(q, cap, &k);
+			size_t n = hc_get(l->hc, &k, mono_ms(), id, flags,
+			    q->qname, l->out + 2, cap);
+			if (n > 0) {
+				l->stats.hot_hits++;
+				udp_send(q, l->out + 2, n);
+				l->stats.answered++;
+				free(q);
+				return;
+			}
+		}
 		q->pending = true;
 		l->npending++;
 		if (q->conn != NULL) {
@@ -1286,6 +1344,7 @@ dnsl_new(struct event_base *base, const dnsl_config *cfg,
 	l->in = malloc(DNS_MAX_MSG);
 	l->out = malloc(2 + DNS_MAX_MSG);
 	l->rbuf = malloc((size_t)UDP_BATCH * UDP_RSLOT);
+	l->hc = hc_new();
 	l->sbuf = malloc((size_t)UDP_BATCH * EDNS_BUFSIZE);
 	l->naddrs = cfg->naddrs;
 	l->socks = calloc(cfg->naddrs ? 2 * cfg->naddrs : 1, sizeof(*l->socks));
@@ -1294,7 +1353,7 @@ dnsl_new(struct event_base *base, const dnsl_config *cfg,
 		l->socks[i].l = l;
 	}
 	if (l->in == NULL || l->out == NULL || l->socks == NULL ||
-	    l->rbuf == NULL || l->sbuf == NULL)
+	    l->rbuf == NULL || l->sbuf == NULL || l->hc == NULL)
 		goto nomem;
 	for (size_t i = 0; i < cfg->naddrs; i++) {
 		lsock *u = &l->socks[2 * i], *t = &l->socks[2 * i + 1];
@@ -1348,6 +1407,7 @@ dnsl_free(dnsl *l)
 	region_free(&l->scratch);
 	free(l->in);
 	free(l->rbuf);
+	hc_free(l->hc);
 	free(l->sbuf);
 	free(l->out);
 	free(l);

@@ -105,6 +105,7 @@ typedef struct dnsl_stats {
 	uint64_t errors;            /* FORMERR, NOTIMP, BADVERS answered here */
 	uint64_t overload;          /* max_pending reached: SERVFAIL */
 	uint64_t answered;          /* dnsl_answer() calls */
+	uint64_t hot_hits;          /* answered from the hot cache */
 	uint64_t send_errors;       /* UDP send failed, TCP buffer failed */
 	uint64_t tcp_accepted;
 	uint64_t tcp_rejected;      /* all max_tcp_clients busy */
@@ -114,5 +115,9 @@ typedef struct dnsl_stats {
 } dnsl_stats;
 
 void dnsl_get_stats(const dnsl *l, dnsl_stats *st);
+
+/* Forget the responses kept for repeated questions (hotcache.h): after a
+ * cache flush or a reload, the next answers come from the resolver. */
+void dnsl_hot_clear(dnsl *l);
 
 #endif

@@ -241,6 +241,7 @@ do_stats(serve *s, size_t *outlen)
 		jw_kint(&w, "udp", (int64_t)ds.udp_queries);
 		jw_kint(&w, "tcp", (int64_t)ds.tcp_queries);
 		jw_kint(&w, "answered", (int64_t)ds.answered);
+		jw_kint(&w, "hot_hits", (int64_t)ds.hot_hits);
 		jw_kint(&w, "refused", (int64_t)ds.refused);
 		jw_kint(&w, "errors", (int64_t)ds.errors);
 		jw_kint(&w, "overload", (int64_t)ds.overload);
@@ -297,6 +298,7 @@ do_flush(serve *s, const char *arg, size_t alen, bool subtree, bool all,
 	}
 	if (rc == 0)
 		rc = cache_commit(serve_cache(s));
+	serve_hot_clear(s);
 	if (rc != 0)
 		return error_reply("internal", mx_strerror(rc), outlen);
 	jw_init(&w);

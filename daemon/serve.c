@@ -105,13 +105,19 @@ serve_log_stats(serve *s)
 	eng_stats es;
 	cache_stats cs;
 
+	dnsl_stats ds;
+
+	memset(&ds, 0, sizeof(ds));
+	if (s->dl != NULL)
+		dnsl_get_stats(s->dl, &ds);
 	eng_get_stats(s->eng, &es);
 	cache_get_stats(s->cache, &cs);
-	log_msg(LOG_LEVEL_NOTICE, "stats: requests=%llu cache_hits=%llu "
+	log_msg(LOG_LEVEL_NOTICE, "stats: hot_hits=%llu requests=%llu cache_hits=%llu "
 	    "cache_misses=%llu aggressive=%llu stale=%llu prefetch=%llu "
 	    "upstream_queries=%llu servfail=%llu bogus=%llu in_flight=%zu "
 	    "entries=%zu bytes=%llu evictions=%llu corrupt=%llu "
 	    "store_errors=%llu",
+	    (unsigned long long)ds.hot_hits,
 	    (unsigned long long)es.requests, (unsigned long long)es.cache_hits,
 	    (unsigned long long)cs.misses, (unsigned long long)cs.aggressive,
 	    (unsigned long long)es.stale_served, (unsigned long long)es.prefetches,
@@ -747,6 +753,7 @@ serve_reconfigure(serve *s, const struct mxsec_config *old,
 	if (s->api != NULL)
 		apisrv_set_insecure_mx_dane(s->api, cfg->insecure_mx_dane);
 	rep->anchors_changed = changed;
+	dnsl_hot_clear(s->dl);
 	if (changed) {
 		/* Every cached status was decided under the old anchors. */
 		int frc = cache_flush_all(s->cache);
@@ -817,6 +824,7 @@ serve_abort(serve *s)
 
 eng *serve_engine(serve *s) { return s->eng; }
 cache *serve_cache(serve *s) { return s->cache; }
+void serve_hot_clear(serve *s) { dnsl_hot_clear(s->dl); }
 autotrust *serve_autotrust(serve *s) { return s->at; }
 const ta_store *serve_anchors(serve *s) { return &s->tas; }
 apisrv *serve_apisrv(serve *s) { return s->api; }

@@ -71,6 +71,8 @@ struct apisrv;
 struct dnsl;
 struct eng *serve_engine(serve *s);
 struct cache *serve_cache(serve *s);
+/* Forget the DNS listener's responses of the last second (flush, reload). */
+void serve_hot_clear(serve *s);
 struct autotrust *serve_autotrust(serve *s);     /* NULL: static anchors */
 const struct ta_store *serve_anchors(serve *s);  /* configured, when static */
 struct apisrv *serve_apisrv(serve *s);           /* NULL: api-socket none */
