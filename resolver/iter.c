@@ -358,6 +358,11 @@ store_set(eng *e, const msg *m, int sec, const uint8_t *owner, uint16_t type,
 	/* RFC 2181 8: a TTL with the top bit set is zero. */
 	if (ttl > 0x7fffffffu)
 		ttl = 0;
+	/* RFC 1035 3.2.1: TTL 0 is for the transaction in progress.  The
+	 * store is how this request reads the referral back: keep it for a
+	 * second rather than failing the request. */
+	if (ttl == 0)
+		ttl = 1;
 	if (ttl > 86400)
 		ttl = 86400;
 	(void)mcache_put(e->mc, owner, type, rd, len, n, ttl, rank, e->now.wall);
@@ -710,6 +715,14 @@ iter_reply(eng *e, ereq *r, const msg *m)
 			req_servfail(e, r, EDE_OTHER, "too much work for one query");
 		else if (rc != 0)
 			lame(e, r, EDE_NETWORK_ERROR, "TCP to upstream failed");
+		return;
+	}
+	/* Truncated over TCP too: the message is incomplete, and there is
+	 * nothing left to fall back to.  Taking it would turn an empty,
+	 * truncated section into a NODATA (or a partial RRset) for this
+	 * server; try the others instead. */
+	if (m->flags & FLAG_TC) {
+		lame(e, r, EDE_INVALID_DATA, "truncated answer over TCP");
 		return;
 	}
 	if (m->rcode != RCODE_NOERROR && m->rcode != RCODE_NXDOMAIN) {

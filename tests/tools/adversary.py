@@ -54,6 +54,50 @@ Modes:
                  end.Z A, short0.Z a chain of 4 links to end.Z; CNAMEs are
                  answered one link per response unless --chase yes
 
+Modes for tests/resolve/hostile.py (the query name's first label picks
+the misbehaviour; any other name below the zone gets the genuine answer,
+so these servers need --wildcard to answer ordinary queries):
+  referral-deep  every query below the apex gets a referral one label
+                 deeper than the deepest cut it has handed out above the
+                 query name (glue: this server), so the chain only ends
+                 at the query name itself, a 100-label name for instance
+  glueless       every query below the apex gets a referral of the name's
+                 first label below the zone to --fanout (10) name servers
+                 n1.RANDOM.ZONE ... without glue: each needs a lookup, which
+                 gets the same treatment (NXNS amplification, nested
+                 NS-address lookups without end)
+  cname-hop      cK.ZONE CNAME c(K+1).--target: two servers pointing at
+                 each other's zones make a chain across zones without end
+  tc-always      UDP: TC=1, empty sections, for every name; TCP by first
+                 label: tcptc (TC=1 again), tcpgarbage (random bytes),
+                 tcpclose (closed unanswered), tcpzero (length 0),
+                 tcpshort (length 512, 10 octets, close), anything else TC=1
+  drip           UDP: TC=1 for drip.*, stall.*, half.*; TCP: drip.* sends
+                 the genuine answer one octet per --drip-interval (1 s),
+                 stall.* the two length octets only, half.* the length and
+                 half the message; then holds the connection open
+  bomb           UDP and TCP, hand-made wire: ptrchain.* (a 126-link
+                 pointer chain: its last names are over 255 octets),
+                 ptrdeep.* (a 116-link chain, 2000 records owned by its
+                 deepest name: 116 pointers to follow for each),
+                 ptrloop.* (two names pointing into each other), ptrfwd.*
+                 (a forward pointer to itself), fanout.* (3000 records, each
+                 owner a pointer to a 250-octet name), many.* (4000 A
+                 records of the query name), rrsets.* (3000 additional
+                 records, each its own owner), cnames.* (a 2000-link CNAME
+                 chain in one answer)
+  kaminsky       UDP: before each genuine answer (after --delay, 100 ms),
+                 --forge-count forged answers with random IDs (never the
+                 query's), the query name in random case, to the query's
+                 source port, and --forge-ports more to random other ports
+                 of the resolver; with --forge-right-id N also N with the
+                 right ID but the name in another 0x20 case (only when the
+                 query was in mixed case), and N with the right ID but
+                 another name.  Each carries an A 6.6.6.9 for
+                 the name, "ZONE NS ns.evil.ZONE" and its glue --liar, and
+                 www.ZONE A 6.6.6.9.  Counts go to --stats, one line per
+                 query: "EPOCH QNAME sent-to-port N other-ports M right-id K".
+
 --wildcard adds "*.ZONE A" (the address of www.ZONE) to the built-in zones:
 every name then exists, which makes a good target for floods.
 
@@ -78,13 +122,16 @@ import dns.flags
 import dns.message
 import dns.name
 import dns.rcode
+import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 import dns.zone
 
 MODES = ("good", "liar", "spoof", "oob", "tc", "silent", "garbage",
-         "garbage-good", "referral-loop", "self-referral", "cname-loop")
+         "garbage-good", "referral-loop", "self-referral", "cname-loop",
+         "referral-deep", "glueless", "cname-hop", "tc-always", "drip", "bomb",
+         "kaminsky")
 
 IN = dns.rdataclass.IN
 A = dns.rdatatype.A
@@ -106,6 +153,7 @@ SPOOF_VARIANTS = {
     "6.6.6.6": "QR bit clear / liar",
     "6.6.6.7": "other question type",
     "6.6.6.8": "out-of-bailiwick record",
+    "6.6.6.9": "Kaminsky forgery (random ID)",
 }
 CHAIN_DEFAULT = 40
 SHORT_CHAIN = 4
@@ -277,6 +325,9 @@ class Server:
         self.alt_port = None     # another source port, same address
         self.alt_addr = None     # another source address, port 53
         self.rng = random.Random()
+        self.usock = None        # the UDP socket itself (kaminsky floods)
+        self.cuts_given = set()  # referral-deep
+        self.statsf = open(args.stats, "a", buffering=1) if args.stats else None
 
     # ------------------------------------------------------------ logging
     def log(self, proto, src, q):
@@ -419,6 +470,18 @@ class Server:
                 else:
                     nsname = dns.name.from_text("ns", target)
                 return self.make_referral(q, target, nsname, self.args.target_addr or self.addr)
+        if m == "referral-deep":
+            z = self.below_apex(q)
+            if z is not None:
+                return self.deeper_referral(q, z)
+        if m == "glueless":
+            z = self.below_apex(q)
+            if z is not None:
+                return self.glueless_referral(q, z)
+        if m == "cname-hop":
+            r = self.cname_hop(q)
+            if r is not None:
+                return r
         r = self.genuine(q)
         if m == "oob" and r.rcode() != dns.rcode.REFUSED:
             v = dns.name.from_text(self.args.victim)
@@ -429,6 +492,230 @@ class Server:
             r.additional.append(dns.rrset.from_text(nsn, 86400, IN, A, self.args.liar))
             r.additional.append(dns.rrset.from_text(www, 86400, IN, A, "6.6.6.8"))
         return r
+
+    @staticmethod
+    def lname(q):
+        return dns.name.from_text(q.question[0].name.to_text().lower())
+
+    def label0(self, q):
+        """The first label of a query name below one of our zones, lower
+        case, or None."""
+        if len(q.question) != 1:
+            return None
+        ln = self.lname(q)
+        z = self.find_zone(ln, q.question[0].rdtype)
+        if z is None or ln == z.origin:
+            return None
+        return ln.labels[0].decode("ascii", "replace")
+
+    def deeper_referral(self, q, z):
+        ln = self.lname(q)
+        base = z.origin
+        for c in self.cuts_given:
+            if ln.is_subdomain(c) and ln != c and len(c) > len(base):
+                base = c
+        child = dns.name.Name(ln.labels[-(len(base) + 1):])
+        self.cuts_given.add(child)
+        return self.make_referral(q, child, dns.name.from_text("ns", child), self.addr)
+
+    def glueless_referral(self, q, z):
+        ln = self.lname(q)
+        child = dns.name.Name(ln.labels[-(len(z.origin) + 1):])
+        r = dns.message.make_response(q, our_payload=1232)
+        r.flags &= ~(dns.flags.RA | dns.flags.AA)
+        rs = dns.rrset.RRset(child, IN, NS)
+        rs.update_ttl(self.args.ttl)
+        for i in range(self.args.fanout):
+            tag = "%08x" % self.rng.getrandbits(32)
+            rs.add(dns.rdata.from_text(IN, NS, "n%d.%s.%s" % (i + 1, tag, z.origin.to_text())))
+        r.authority.append(rs)
+        return r
+
+    def cname_hop(self, q):
+        l0 = self.label0(q)
+        if l0 is None or not (l0[:1] == "c" and l0[1:].isdigit()):
+            return None
+        r = dns.message.make_response(q, our_payload=1232)
+        r.flags |= dns.flags.AA
+        r.flags &= ~dns.flags.RA
+        tgt = "c%d.%s" % (int(l0[1:]) + 1, dns.name.from_text(self.args.target).to_text())
+        r.answer.append(dns.rrset.from_text(q.question[0].name, 300, IN, CNAME, tgt))
+        return r
+
+    # ------------------------------------------------------ wire by hand
+    @staticmethod
+    def raw_question(raw):
+        """The question section of a query as received (case kept)."""
+        i = 12
+        while i < len(raw) and raw[i] != 0:
+            if raw[i] & 0xc0:
+                return None
+            i += raw[i] + 1
+        i += 1 + 4
+        return raw[12:i] if i <= len(raw) else None
+
+    def bomb(self, q, raw):
+        """A hand-made response for bomb mode, or None (genuine answer)."""
+        kind = self.label0(q)
+        qs = self.raw_question(raw)
+        if kind is None or qs is None:
+            return None
+        an, ns, ar = 0, 0, 0
+        body = bytearray()
+        base = 12 + len(qs)
+
+        def ptr(off):
+            return struct.pack("!H", 0xc000 | off)
+
+        def rr(owner, rtype=A, rdata=b"\x0a\x00\x00\x01"):
+            return owner + struct.pack("!HHIH", rtype, 1, 300, len(rdata)) + rdata
+
+        def addr(i):
+            return bytes((10, (i >> 16) & 255, (i >> 8) & 255, i & 255))
+
+        # (pointers reach offsets below 0x4000 only)
+        if kind in ("ptrchain", "ptrdeep"):
+            # names each a label and a pointer to the one before: ptrchain
+            # goes on to 126 of them, the last ones over 255 octets;
+            # ptrdeep stops at 115 and adds 2000 records owned by the
+            # deepest (116 pointers to follow for each)
+            prev = 12
+            for i in range(126 if kind == "ptrchain" else 116):
+                off = base + len(body)
+                body += rr(b"\x01x" + ptr(prev), A, addr(i))
+                an += 1
+                prev = off
+            if kind == "ptrdeep":
+                for j in range(2000):
+                    body += rr(ptr(prev), A, addr(100000 + j))
+                    an += 1
+        elif kind == "ptrloop":
+            x = base
+            y = x + 18
+            body += rr(b"\x01a" + ptr(y), A, addr(1))
+            body += rr(b"\x01b" + ptr(x), A, addr(2))
+            an = 2
+        elif kind == "ptrfwd":
+            # the owner points forward into its own rdata, which points back
+            x = base
+            body += rr(ptr(x + 12), CNAME, b"\x01c" + ptr(x))
+            an = 1
+        elif kind == "fanout":
+            lab = b"\x3f" + b"f" * 63
+            longname = lab * 3 + b"\x38" + b"g" * 56 + b"\x00"     # 250 octets
+            off = base
+            body += rr(longname, A, addr(0))
+            for j in range(3000):
+                body += rr(ptr(off), A, addr(j + 1))
+            an = 3001
+        elif kind == "many":
+            for j in range(4000):
+                body += rr(ptr(12), A, addr(j))
+            an = 4000
+        elif kind == "rrsets":
+            body += rr(ptr(12), A, bytes(int(x) for x in genuine_addr(self.find_zone(
+                self.lname(q), A).origin).split(".")))
+            an = 1
+            for j in range(2500):
+                body += rr(("\x05n%04d" % j).encode() + ptr(12), A, addr(j))
+            ar = 2500
+        elif kind == "cnames":
+            owner = ptr(12)
+            for j in range(2000):
+                nxt = ("\x05c%04d" % (j + 1)).encode() + ptr(12)
+                body += rr(owner, CNAME, nxt)
+                owner = nxt
+            an = 2000
+        else:
+            return None
+        hdr = struct.pack("!HHHHHH", q.id, 0x8400, 1, an, ns, ar)
+        return bytes(hdr + qs + body)
+
+    def kaminsky(self, q, raw, src):
+        """Send the forgeries for one query; returns (to port, others, right ID)."""
+        if len(q.question) != 1 or self.usock is None:
+            return 0, 0, 0
+        qs = self.raw_question(raw)
+        if qs is None:
+            return 0, 0, 0
+        qn = q.question[0].name
+        ln = self.lname(q)
+        z = self.find_zone(ln, q.question[0].rdtype)
+        if z is None:
+            return 0, 0, 0
+        r = dns.message.make_response(q, our_payload=1232)
+        r.flags |= dns.flags.AA
+        r.flags &= ~dns.flags.RA
+        evil = dns.name.from_text("ns.evil", z.origin)
+        r.answer.append(dns.rrset.from_text(qn, 86400, IN, A, "6.6.6.9"))
+        r.authority.append(dns.rrset.from_text(z.origin, 86400, IN, NS, evil.to_text()))
+        r.additional.append(dns.rrset.from_text(evil, 86400, IN, A, self.args.liar))
+        r.additional.append(dns.rrset.from_text(dns.name.from_text("www", z.origin),
+                                                86400, IN, A, "6.6.6.9"))
+        tmpl = bytearray(r.to_wire())
+        nlen = len(qs) - 4
+        if bytes(tmpl[12:12 + nlen]).lower() != bytes(qs[:nlen]).lower():
+            return 0, 0, 0
+        asked = bytes(qs[:nlen])
+
+        def recase(other_than=None):
+            for _ in range(8):
+                b = bytes(c ^ 0x20 if (65 <= c <= 90 or 97 <= c <= 122) and
+                          self.rng.getrandbits(1) else c for c in asked)
+                if other_than is None or b != other_than:
+                    return b
+            return None
+
+        variants = [recase() for _ in range(32)]
+        sent = [0, 0, 0]
+
+        def send(w, dst, k):
+            try:
+                self.usock.sendto(w, dst)
+                sent[k] += 1
+            except OSError:
+                pass
+
+        for k, count in ((0, self.args.forge_count), (1, self.args.forge_ports)):
+            for _ in range(count):
+                qid = self.rng.randrange(0x10000)
+                while qid == q.id:
+                    qid = self.rng.randrange(0x10000)
+                tmpl[0:2] = struct.pack("!H", qid)
+                tmpl[12:12 + nlen] = variants[self.rng.randrange(len(variants))]
+                if k == 0:
+                    dst = src
+                else:
+                    port = src[1]
+                    while port == src[1]:
+                        port = self.rng.randrange(1024, 65536)
+                    dst = (src[0], port)
+                send(bytes(tmpl), dst, k)
+        if self.args.forge_right_id:
+            tmpl[0:2] = struct.pack("!H", q.id)
+            # the other 0x20 case only when the query used 0x20 (an upper
+            # case letter): a plain-case query (the resolver's fallback)
+            # has nothing to check, and the right ID is the on-path case
+            mixed = asked != asked.lower()
+            for _ in range(self.args.forge_right_id if mixed else 0):
+                other = recase(other_than=asked)
+                if other is None:
+                    break
+                tmpl[12:12 + nlen] = other
+                send(bytes(tmpl), src, 2)
+            # the right ID, another question name (its first octet changed)
+            for _ in range(self.args.forge_right_id):
+                other = bytearray(asked)
+                if len(other) > 1:
+                    other[1] = ord("a") + self.rng.randrange(26)
+                    if bytes(other).lower() == asked.lower():
+                        other[1] = ord("0")
+                tmpl[12:12 + nlen] = bytes(other)
+                send(bytes(tmpl), src, 2)
+        if self.statsf:
+            self.statsf.write("%.3f %s sent-to-port %d other-ports %d right-id %d\n" % (
+                time.time(), qn.to_text(), sent[0], sent[1], sent[2]))
+        return tuple(sent)
 
     @staticmethod
     def wire(r, max_size):
@@ -511,6 +798,12 @@ class Server:
         return out
 
     # --------------------------------------------------------------- I/O
+    def tc_response(self, q):
+        r = dns.message.make_response(q, our_payload=1232)
+        r.flags |= dns.flags.TC | dns.flags.AA
+        r.flags &= ~dns.flags.RA
+        return r.to_wire()
+
     def handle_udp(self, data, src):
         try:
             q = dns.message.from_wire(data)
@@ -523,6 +816,19 @@ class Server:
         if m == "silent":
             return
         loop = asyncio.get_running_loop()
+        if m == "tc-always" or (m == "drip" and self.label0(q) in ("drip", "stall", "half")):
+            self.udp.sendto(self.tc_response(q), src)
+            return
+        if m == "bomb":
+            w = self.bomb(q, data)
+            if w is not None:
+                self.udp.sendto(w, src)
+                return
+        if m == "kaminsky":
+            self.kaminsky(q, data, src)
+            r = self.mode_response(q)
+            loop.call_later(self.delay, self.udp.sendto, self.wire(r, self.udp_size(q)), src)
+            return
         if m == "tc":
             r = dns.message.make_response(q, our_payload=1232)
             r.flags |= dns.flags.TC | dns.flags.AA
@@ -565,6 +871,8 @@ class Server:
                     data = await asyncio.wait_for(reader.readexactly(n), 30)
                 except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
                     return
+                except Exception:
+                    return
                 try:
                     q = dns.message.from_wire(data)
                 except Exception:
@@ -573,8 +881,48 @@ class Server:
                 m = self.mode
                 if m == "silent":
                     continue
+                l0 = self.label0(q)
+                if m == "tc-always":
+                    if l0 == "tcpclose":
+                        return
+                    if l0 == "tcpgarbage":
+                        w = bytes(self.rng.randrange(256) for _ in range(40))
+                    elif l0 == "tcpzero":
+                        w = b""
+                    elif l0 == "tcpshort":
+                        writer.write(struct.pack("!H", 512) + b"\x00" * 10)
+                        await writer.drain()
+                        return
+                    else:
+                        w = self.tc_response(q)
+                    writer.write(struct.pack("!H", len(w)) + w)
+                    await writer.drain()
+                    continue
+                if m == "bomb":
+                    w = self.bomb(q, data)
+                    if w is not None:
+                        writer.write(struct.pack("!H", len(w)) + w)
+                        await writer.drain()
+                        continue
                 r = self.mode_response(q)
                 good = self.wire(r, 65535)
+                if m == "drip" and l0 in ("drip", "stall", "half"):
+                    framed = struct.pack("!H", len(good)) + good
+                    if l0 == "stall":
+                        framed = framed[:2]
+                    elif l0 == "half":
+                        framed = framed[:2 + len(good) // 2]
+                    for i in range(len(framed)):
+                        writer.write(framed[i:i + 1])
+                        await writer.drain()
+                        if l0 == "drip":
+                            await asyncio.sleep(self.args.drip_interval)
+                    # hold the connection until the resolver gives up
+                    try:
+                        await asyncio.wait_for(reader.read(), 120)
+                    except Exception:
+                        pass
+                    return
                 if m == "garbage":
                     for w in self.garbage(q, good):
                         writer.write(struct.pack("!H", len(w)) + w)
@@ -582,6 +930,8 @@ class Server:
                     return
                 writer.write(struct.pack("!H", len(good)) + good)
                 await writer.drain()
+        except (ConnectionError, OSError):
+            pass
         finally:
             try:
                 writer.close()
@@ -616,6 +966,7 @@ async def serve(args, zones):
             pass
     us.bind((args.addr, args.port))
     us.setblocking(False)
+    srv.usock = us
     await loop.create_datagram_endpoint(lambda: UDPProto(srv), sock=us)
     tcp = await asyncio.start_server(srv.handle_tcp, host=args.addr, port=args.port,
                                      family=fam, reuse_address=True)
@@ -670,6 +1021,17 @@ def main(argv=None):
     p.add_argument("--forge", help="spoof: forgeries to send, by the last octet of their "
                    "poison address, e.g. 1,3 (default all)")
     p.add_argument("--spoof-from", default="127.0.0.49", help="spoof: the other source address")
+    p.add_argument("--fanout", type=int, default=10, help="glueless: name servers per referral")
+    p.add_argument("--ttl", type=int, default=300, help="glueless: TTL of the referral")
+    p.add_argument("--drip-interval", type=float, default=1.0, help="drip: seconds between octets")
+    p.add_argument("--forge-count", type=int, default=500,
+                   help="kaminsky: forgeries with random IDs to the query's source port")
+    p.add_argument("--forge-ports", type=int, default=200,
+                   help="kaminsky: forgeries to random other ports")
+    p.add_argument("--forge-right-id", type=int, default=0,
+                   help="kaminsky: forgeries with the right ID and the name in other 0x20 "
+                   "case, and as many with the right ID and another name")
+    p.add_argument("--stats", help="kaminsky: file for the forgery counts")
     args = p.parse_args(argv)
     for a in [args.addr, args.target_addr, args.liar, args.spoof_from]:
         if a and not ipaddress.ip_address(a).is_loopback:
