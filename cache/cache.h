@@ -74,6 +74,8 @@ typedef struct cache_stats {
 	uint64_t evictions;
 	uint64_t corrupt;            /* values that failed their checks */
 	uint64_t commits;
+	uint64_t purges;             /* the map was too full to evict from:
+	                                emptied as a last resort */
 	size_t entries;              /* answers and index records */
 	uint64_t bytes_used;         /* pages in use times the page size */
 	uint64_t map_size;

@@ -27,6 +27,7 @@
 
 #define EVICT_HIGH 85      /* percent of the map in use that starts eviction */
 #define EVICT_LOW 70       /* and where it stops */
+#define EVICT_FULL 92      /* in use within a batch: make room at once */
 #define EVICT_SAMPLE 128   /* entries looked at per round */
 #define MIN_MAP (1u << 20)
 
@@ -45,6 +46,7 @@ struct cdb {
 	unsigned psize;
 	size_t map_pages;
 	size_t soft_pages;        /* lowered when the disk says no */
+	unsigned puts_since_check;
 	uint32_t rng;
 };
 
@@ -418,6 +420,8 @@ cdb_get(cache *c, enum cdb_table t, const uint8_t *key, size_t klen,
     region *reg, uint8_t **val, size_t *vlen)
 {
 	cdb *d = c->db;
+	if (d == NULL)
+		return MX_ENOTFOUND;
 	MDB_val k = { klen, (void *)key }, v;
 	MDB_txn *txn;
 	int rc;
@@ -448,6 +452,8 @@ cdb_seek(cache *c, enum cdb_table t, const uint8_t *key, size_t klen,
     uint8_t **okey, size_t *oklen, uint8_t **val, size_t *vlen)
 {
 	cdb *d = c->db;
+	if (d == NULL)
+		return MX_ENOTFOUND;
 	MDB_val k = { klen, (void *)key }, v;
 	MDB_cursor *cur;
 	MDB_txn *txn;
@@ -500,11 +506,21 @@ cdb_put(cache *c, enum cdb_table t, const uint8_t *key, size_t klen,
     const uint8_t *val, size_t vlen)
 {
 	cdb *d = c->db;
+	if (d == NULL)
+		return MX_EIO;
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
 	int rc;
 
 	if (klen == 0 || klen > CKEY_MAX)
 		return MX_EINVAL;
+	/* Keep headroom: a map filled to the last page cannot even delete. */
+	if (d->wtxn != NULL && ++d->puts_since_check >= 64) {
+		d->puts_since_check = 0;
+		if (used_pages(d, d->wtxn) > d->soft_pages * EVICT_FULL / 100)
+			evict(c, d->soft_pages * EVICT_LOW / 100);
+		if ((d = c->db) == NULL)   /* evict may have reopened the file */
+			return MX_EIO;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if ((rc = wr_begin(d)) != 0)
 			break;
@@ -515,6 +531,8 @@ cdb_put(cache *c, enum cdb_table t, const uint8_t *key, size_t klen,
 		mdb_txn_abort(d->wtxn);
 		d->wtxn = NULL;
 		evict(c, d->soft_pages * EVICT_LOW / 100);
+		if ((d = c->db) == NULL)
+			return MX_EIO;
 	}
 	if (rc != 0) {
 		c->st.store_errors++;
@@ -531,6 +549,8 @@ int
 cdb_del(cache *c, enum cdb_table t, const uint8_t *key, size_t klen)
 {
 	cdb *d = c->db;
+	if (d == NULL)
+		return MX_EIO;
 	MDB_val k = { klen, (void *)key };
 	int rc;
 
@@ -546,6 +566,8 @@ int
 cdb_del_prefix(cache *c, enum cdb_table t, const uint8_t *prefix, size_t plen)
 {
 	cdb *d = c->db;
+	if (d == NULL)
+		return MX_EIO;
 	MDB_cursor *cur;
 	MDB_val k = { plen, (void *)prefix }, v;
 	int rc;
@@ -571,6 +593,8 @@ int
 cdb_each(cache *c, enum cdb_table t, cdb_visit_fn fn, void *arg)
 {
 	cdb *d = c->db;
+	if (d == NULL)
+		return MX_EIO;
 	MDB_cursor *cur;
 	MDB_txn *txn;
 	MDB_val k, v;
@@ -628,72 +652,140 @@ cmp_victim(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* One round of sampling in txn: delete the dead and the least recently
+ * used half of a run of entries from a random place of a random table.
+ * Returns the number deleted, or -1 when a delete failed (the
+ * transaction is then unusable). */
+static int
+evict_round(cache *c, MDB_txn *txn, victim *vs)
+{
+	cdb *d = c->db;
+	enum cdb_table t = (enum cdb_table)(rnd(d) % CDB_NTABLES);
+	MDB_cursor *cur;
+	MDB_stat st;
+	MDB_val k, v;
+	uint8_t start[8];
+	size_t nv = 0, nexp = 0;
+	int64_t now = c->now;
+
+	if (mdb_stat(txn, d->dbi[t], &st) != 0 || st.ms_entries == 0)
+		return 0;
+	if (mdb_cursor_open(txn, d->dbi[t], &cur) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(start); i++)
+		start[i] = (uint8_t)rnd(d);
+	k.mv_size = sizeof(start);
+	k.mv_data = start;
+	int g = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (g == MDB_NOTFOUND)
+		g = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (; g == 0 && nv < EVICT_SAMPLE; g = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int64_t stored, expires;
+		if (k.mv_size > CKEY_MAX)
+			continue;
+		victim *x = &vs[nv++];
+		memcpy(x->key, k.mv_data, k.mv_size);
+		x->klen = k.mv_size;
+		if (centry_times(v.mv_data, v.mv_size, &stored, &expires) != 0 ||
+		    expires + (int64_t)c->cfg.stale_ttl <= now) {
+			x->last = INT64_MIN;   /* dead: goes first */
+			nexp++;
+			continue;
+		}
+		uint32_t a = c->atime[cache_key_slot(x->key, x->klen)];
+		x->last = (int64_t)a > stored ? (int64_t)a : stored;
+	}
+	mdb_cursor_close(cur);
+	if (nv == 0)
+		return 0;
+	qsort(vs, nv, sizeof(*vs), cmp_victim);
+	size_t ndel = nexp + (nv - nexp + 1) / 2;
+	for (size_t i = 0; i < ndel; i++) {
+		MDB_val dk = { vs[i].klen, vs[i].key };
+		int rc = mdb_del(txn, d->dbi[t], &dk, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return -1;
+	}
+	return (int)ndel;
+}
+
+/* The last resort, when even deleting needs room the map does not have:
+ * empty every table.  Should that fail too, start the file afresh. */
+static int
+evict_all(cache *c)
+{
+	cdb *d = c->db;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(d->env, NULL, 0, &txn)) == 0) {
+		for (int t = 0; t < CDB_NTABLES && rc == 0; t++)
+			rc = mdb_drop(txn, d->dbi[t], 0);
+		if (rc == 0)
+			rc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+	}
+	c->st.purges++;
+	if (rc == 0)
+		return 0;
+	/* Reopen on an empty file: the cache is a cache. */
+	char err[256];
+	const char *note;
+	cdb_close(c);
+	remove_files(c->dir);
+	return cdb_open(c, &note, err, sizeof(err));
+}
+
+/*
+ * Make room: rounds of sampling (evict_round), each few rounds in a
+ * transaction of its own, so that a delete never needs more free pages
+ * than a nearly full map has, until the tables use at most target pages.
+ */
 static int
 evict(cache *c, size_t target_pages)
 {
 	cdb *d = c->db;
-	MDB_txn *txn;
 	victim *vs;
 	int rc = 0;
 
-	if (d->wtxn) {
+	if (d->wtxn)
 		commit_batch(c);
-	}
 	if ((vs = calloc(EVICT_SAMPLE, sizeof(*vs))) == NULL)
 		return MX_ENOMEM;
-	if ((rc = mdb_txn_begin(d->env, NULL, 0, &txn)) != 0) {
-		free(vs);
-		return map_err(rc);
-	}
-	int64_t now = c->now;
-	for (int round = 0; round < 4096 && used_pages(d, txn) > target_pages; round++) {
-		enum cdb_table t = (enum cdb_table)(rnd(d) % CDB_NTABLES);
-		MDB_cursor *cur;
-		MDB_stat st;
-		MDB_val k, v;
-		uint8_t start[8];
-		size_t nv = 0, nexp = 0;
+	for (int txns = 0; txns < 256; txns++) {
+		MDB_txn *txn;
+		uint64_t deleted = 0;
+		bool broken = false;
 
-		if (mdb_stat(txn, d->dbi[t], &st) != 0 || st.ms_entries == 0)
-			continue;
-		if (mdb_cursor_open(txn, d->dbi[t], &cur) != 0)
+		if ((rc = mdb_txn_begin(d->env, NULL, 0, &txn)) != 0)
 			break;
-		for (size_t i = 0; i < sizeof(start); i++)
-			start[i] = (uint8_t)rnd(d);
-		k.mv_size = sizeof(start);
-		k.mv_data = start;
-		int g = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-		if (g == MDB_NOTFOUND)
-			g = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-		for (; g == 0 && nv < EVICT_SAMPLE; g = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-			int64_t stored, expires;
-			if (k.mv_size > CKEY_MAX)
-				continue;
-			victim *x = &vs[nv++];
-			memcpy(x->key, k.mv_data, k.mv_size);
-			x->klen = k.mv_size;
-			if (centry_times(v.mv_data, v.mv_size, &stored, &expires) != 0 ||
-			    expires + (int64_t)c->cfg.stale_ttl <= now) {
-				x->last = INT64_MIN;   /* dead: goes first */
-				nexp++;
-				continue;
+		if (used_pages(d, txn) <= target_pages) {
+			mdb_txn_abort(txn);
+			break;
+		}
+		for (int round = 0; round < 4; round++) {
+			int n = evict_round(c, txn, vs);
+			if (n < 0) {
+				broken = true;
+				break;
 			}
-			uint32_t a = c->atime[cache_key_slot(x->key, x->klen)];
-			x->last = (int64_t)a > stored ? (int64_t)a : stored;
+			deleted += (uint64_t)n;
 		}
-		mdb_cursor_close(cur);
-		if (nv == 0)
-			continue;
-		qsort(vs, nv, sizeof(*vs), cmp_victim);
-		size_t ndel = nexp + (nv - nexp + 1) / 2;
-		for (size_t i = 0; i < ndel; i++) {
-			MDB_val dk = { vs[i].klen, vs[i].key };
-			if (mdb_del(txn, d->dbi[t], &dk, NULL) == 0)
-				c->st.evictions++;
+		if (broken) {
+			mdb_txn_abort(txn);
+			rc = evict_all(c);
+			break;
 		}
+		if ((rc = mdb_txn_commit(txn)) != 0) {
+			rc = evict_all(c);
+			break;
+		}
+		c->st.evictions += deleted;
+		if (deleted == 0)
+			break;
 	}
 	free(vs);
-	rc = mdb_txn_commit(txn);
 	return map_err(rc);
 }
 

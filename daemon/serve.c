@@ -54,6 +54,9 @@ struct serve {
 	cache *cache;
 	eng_store store;
 	struct event *commit;     /* ends the cache's write batch */
+	/* What the log last said about a full cache. */
+	time_t full_logged;
+	uint64_t evictions_logged, purges_logged, store_errors_logged;
 	ta_store tas;             /* configured anchors (for TA) when no
 	                             autotrust holds them */
 	serve_reload_fn reload;   /* the loop's reload, for RELOAD */
@@ -74,6 +77,28 @@ on_commit(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	cache_commit(s->cache);
+	/* A full cache is worth a line, but at most one a minute. */
+	cache_stats cs;
+	time_t now = time(NULL);
+	cache_get_stats(s->cache, &cs);
+	if (cs.purges > s->purges_logged) {
+		log_msg(LOG_LEVEL_WARNING, "cache: no room to evict in (the map or"
+		    " the disk is full): emptied (%llu times so far)",
+		    (unsigned long long)cs.purges);
+		s->purges_logged = cs.purges;
+	}
+	if ((cs.evictions > s->evictions_logged ||
+	    cs.store_errors > s->store_errors_logged) &&
+	    now - s->full_logged >= 60) {
+		log_msg(LOG_LEVEL_NOTICE, "cache full (%llu of %llu bytes in use):"
+		    " %llu entries evicted, %llu stores dropped since the last report",
+		    (unsigned long long)cs.bytes_used, (unsigned long long)cs.map_size,
+		    (unsigned long long)(cs.evictions - s->evictions_logged),
+		    (unsigned long long)(cs.store_errors - s->store_errors_logged));
+		s->evictions_logged = cs.evictions;
+		s->store_errors_logged = cs.store_errors;
+		s->full_logged = now;
+	}
 }
 
 static int

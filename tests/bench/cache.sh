@@ -227,13 +227,13 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[
 # The counters of the running mxsecd (SIGUSR1 logs them): "HITS UPSTREAM"
 mx_counters() {  # log
 	local n
-	n=$(grep -c 'stats: requests=' "$1" || true)
+	n=$(grep -c 'stats: .*requests=' "$1" || true)
 	kill -USR1 "$mxpid" 2>/dev/null || return 0
 	for _ in $(seq 40); do
-		[ "$(grep -c 'stats: requests=' "$1" || true)" -gt "$n" ] && break
+		[ "$(grep -c 'stats: .*requests=' "$1" || true)" -gt "$n" ] && break
 		sleep 0.05
 	done
-	grep 'stats: requests=' "$1" | tail -n 1 |
+	grep 'stats: .*requests=' "$1" | tail -n 1 |
 		sed -n 's/.*cache_hits=\([0-9]*\).*upstream_queries=\([0-9]*\).*/\1 \2/p'
 }
 mx_first=() mx_cold=() ub_first=() mx_warm_counts="" mx_cold_counts=""

@@ -11,14 +11,14 @@
 # whose status is known must have it: a case of cases.txt its status (and
 # rcode, unless bogus), a random name its zone's.  Answers asked with CD
 # are 'indeterminate' by design and are not checked.  MXSEC_CRASH_ROUNDS
-# (default 40) sets the number of rounds.
+# (default 50, the number issue 8 asks for) sets the number of rounds.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=mxsecd-lib.sh
 . "$here/mxsecd-lib.sh"
 mxsecd=$1
 out=$2
-rounds=${MXSEC_CRASH_ROUNDS:-40}
+rounds=${MXSEC_CRASH_ROUNDS:-50}
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 [ "$(id -u)" -eq 0 ] || { echo "needs root (binds 127.0.0.x:53)"; exit 77; }
 /usr/bin/python3 -c 'import dns.message' 2>/dev/null || { echo "needs python3-dnspython"; exit 77; }
