@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -32,6 +33,8 @@
 #include "request.h"
 #include "rrjson.h"
 
+#define DANE_HOT_SLOTS 256
+
 typedef struct client client;
 
 typedef struct slot {
@@ -46,6 +49,7 @@ typedef struct slot {
 	struct event *timer;
 	uint8_t qname[NAME_MAX_WIRE];
 	uint16_t qtype;
+	uint16_t port;            /* DANE */
 } slot;
 
 struct client {
@@ -73,10 +77,50 @@ struct apisrv {
 	client *clients;
 	apisrv_stats st;
 	bool stopping;            /* apisrv_quiesce() */
+	/* DANE replies of the last moment, for a queue run that asks for
+	 * the same destination again and again (cfg.dane_hot_ms). */
+	struct dane_hot {
+		uint8_t name[NAME_MAX_WIRE];
+		uint16_t port;
+		uint64_t expires_ms;
+		char *json;
+		size_t len;
+	} hot[DANE_HOT_SLOTS];
 };
 
 static void flush(client *c);
 static bool pump(client *c);
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static struct dane_hot *
+hot_slot(apisrv *s, const uint8_t *lname, uint16_t port)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < name_len(lname); i++)
+		h = (h ^ lname[i]) * 16777619u;
+	h = (h ^ port) * 16777619u;
+	return &s->hot[h % DANE_HOT_SLOTS];
+}
+
+void
+apisrv_hot_clear(apisrv *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < DANE_HOT_SLOTS; i++) {
+		free(s->hot[i].json);
+		s->hot[i].json = NULL;
+	}
+}
 
 /* ---- clients ---- */
 
@@ -239,6 +283,22 @@ on_dane(void *arg, char *json, size_t len)
 	dane_req *d = sl->dane;
 
 	slot_ready(sl, json, len);
+	/* Kept a moment when nothing in it says "try later". */
+	apisrv *s = sl->c->s;
+	if (json != NULL && s->cfg.dane_hot_ms > 0 &&
+	    strstr(json, "\"defer\"") == NULL) {
+		struct dane_hot *hs = hot_slot(s, sl->qname, sl->port);
+		char *copy = malloc(len + 1);
+		if (copy != NULL) {
+			memcpy(copy, json, len + 1);
+			free(hs->json);
+			hs->json = copy;
+			hs->len = len;
+			name_copy(hs->name, sl->qname);
+			hs->port = sl->port;
+			hs->expires_ms = mono_ms() + s->cfg.dane_hot_ms;
+		}
+	}
 	/* The request is over; free it here unless dane_start is still on
 	 * the stack (then on_read frees it: sl->dane is cleared below). */
 	sl->dane = NULL;
@@ -369,6 +429,22 @@ handle_line(client *c, const char *line, size_t len)
 		break;
 	case API_DANE: {
 		dane_req *d = NULL;
+		name_copy(sl->qname, req.name);
+		name_lower(sl->qname);
+		sl->port = req.port;
+		if (s->cfg.dane_hot_ms > 0) {
+			struct dane_hot *hs = hot_slot(s, sl->qname, sl->port);
+			if (hs->json != NULL && hs->port == sl->port &&
+			    mono_ms() < hs->expires_ms && name_eq(hs->name, sl->qname)) {
+				char *copy = malloc(hs->len + 1);
+				if (copy != NULL) {
+					memcpy(copy, hs->json, hs->len + 1);
+					slot_ready(sl, copy, hs->len);
+					s->st.dane_hot++;
+					break;
+				}
+			}
+		}
 		struct timeval tv = { s->cfg.dane_timeout_ms / 1000,
 		    (s->cfg.dane_timeout_ms % 1000) * 1000 };
 		sl->timer = evtimer_new(s->base, on_dane_deadline, sl);
@@ -708,6 +784,7 @@ apisrv_free(apisrv *s)
 		return;
 	while (s->clients != NULL)
 		client_free(s->clients);
+	apisrv_hot_clear(s);
 	if (s->lis != NULL) {
 		evconnlistener_free(s->lis);
 		unlink(s->path);

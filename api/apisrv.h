@@ -25,6 +25,9 @@ typedef struct apisrv_config {
 	size_t max_output;            /* unread reply bytes per client: 4 MiB */
 	unsigned idle_timeout_s;      /* 300 */
 	unsigned dane_timeout_ms;     /* 10000 */
+	unsigned dane_hot_ms;         /* a DANE reply with no 'defer' in it
+	                                 answers the same request again this
+	                                 long (1000); 0: never */
 	bool insecure_mx_dane;        /* insecure-mx-policy dane */
 	const char *version;          /* for PING */
 } apisrv_config;
@@ -34,6 +37,7 @@ typedef struct apisrv_stats {
 	uint64_t refused;             /* over api-max-clients */
 	uint64_t requests;
 	uint64_t errors;              /* error replies */
+	uint64_t dane_hot;            /* DANE replies given again (dane_hot_ms) */
 	uint64_t control;             /* control requests (STATS, FLUSH, ...) */
 	uint64_t denied;              /* control requests refused: wrong uid */
 	unsigned connected;
@@ -69,5 +73,8 @@ void apisrv_quiesce(apisrv *s);
 /* Requests in flight plus clients with replies not yet sent: 0 when
  * every client has had every answer. */
 size_t apisrv_busy(const apisrv *s);
+
+/* Forget the DANE replies kept for repeated requests (flush, reload). */
+void apisrv_hot_clear(apisrv *s);
 
 #endif

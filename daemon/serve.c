@@ -364,6 +364,7 @@ start_api(serve *s, struct event_base *base, const struct mxsec_config *cfg,
 		.max_output = 4u << 20,
 		.idle_timeout_s = 300,
 		.dane_timeout_ms = 10000,
+		.dane_hot_ms = 1000,
 		.insecure_mx_dane = cfg->insecure_mx_dane,
 		.version = MXSEC_VERSION,
 	};
@@ -778,7 +779,7 @@ serve_reconfigure(serve *s, const struct mxsec_config *old,
 	if (s->api != NULL)
 		apisrv_set_insecure_mx_dane(s->api, cfg->insecure_mx_dane);
 	rep->anchors_changed = changed;
-	dnsl_hot_clear(s->dl);
+	serve_hot_clear(s);
 	if (changed) {
 		/* Every cached status was decided under the old anchors. */
 		int frc = cache_flush_all(s->cache);
@@ -849,7 +850,7 @@ serve_abort(serve *s)
 
 eng *serve_engine(serve *s) { return s->eng; }
 cache *serve_cache(serve *s) { return s->cache; }
-void serve_hot_clear(serve *s) { dnsl_hot_clear(s->dl); }
+void serve_hot_clear(serve *s) { dnsl_hot_clear(s->dl); apisrv_hot_clear(s->api); }
 autotrust *serve_autotrust(serve *s) { return s->at; }
 const ta_store *serve_anchors(serve *s) { return &s->tas; }
 apisrv *serve_apisrv(serve *s) { return s->api; }

@@ -446,6 +446,37 @@ test_ping(void **state)
 	stop();
 }
 
+/* A DANE reply without "defer" answers the same request again for
+ * dane_hot_ms, without a lookup; until the hot replies are cleared. */
+static void
+test_dane_hot(void **state)
+{
+	apisrv_config cfg = config();
+	apisrv_stats st;
+	cl c;
+
+	(void)state;
+	cfg.dane_hot_ms = 60000;
+	start(&cfg);
+	cl_open(&c);
+	cl_puts(&c, "DANE sync.example\n");
+	wait_lines(&c, 1);
+	contains(cl_line(&c, 0), "\"result\":\"nxdomain\"");
+	unsigned before = nresolve;
+	cl_puts(&c, "DANE SYNC.example.\nDANE sync.example 465\n");
+	wait_lines(&c, 3);
+	assert_string_equal(cl_line(&c, 1), cl_line(&c, 0));
+	assert_int_equal(nresolve, before + 1);   /* only port 465's MX */
+	apisrv_get_stats(srv, &st);
+	assert_int_equal(st.dane_hot, 1);
+	apisrv_hot_clear(srv);
+	cl_puts(&c, "DANE sync.example\n");
+	wait_lines(&c, 4);
+	assert_int_equal(nresolve, before + 2);
+	cl_close(&c);
+	stop();
+}
+
 /* Replies leave in request order whatever order the lookups end in. */
 static void
 test_order(void **state)
@@ -948,6 +979,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_ping, cleanup),
+		cmocka_unit_test_teardown(test_dane_hot, cleanup),
 		cmocka_unit_test_teardown(test_order, cleanup),
 		cmocka_unit_test_teardown(test_bad_lines, cleanup),
 		cmocka_unit_test_teardown(test_too_long, cleanup),
