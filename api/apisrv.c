@@ -34,6 +34,7 @@
 #include "rrjson.h"
 
 #define DANE_HOT_SLOTS 256
+#define DANE_HOT_MAX 65536     /* larger replies are not kept: 16 MiB at most */
 
 typedef struct client client;
 
@@ -285,7 +286,7 @@ on_dane(void *arg, char *json, size_t len)
 	slot_ready(sl, json, len);
 	/* Kept a moment when nothing in it says "try later". */
 	apisrv *s = sl->c->s;
-	if (json != NULL && s->cfg.dane_hot_ms > 0 &&
+	if (json != NULL && s->cfg.dane_hot_ms > 0 && len <= DANE_HOT_MAX &&
 	    strstr(json, "\"defer\"") == NULL) {
 		struct dane_hot *hs = hot_slot(s, sl->qname, sl->port);
 		char *copy = malloc(len + 1);
