@@ -55,12 +55,6 @@ signer_of(const msg_rr *sig)
 	return sig->rdlen > 18 ? sig->rdata + 18 : NULL;
 }
 
-static uint32_t
-rd_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static int
 b32hex(const uint8_t *s, size_t len, uint8_t *out, size_t cap, size_t *outlen)
 {
@@ -236,8 +230,8 @@ aggr_index(cache *c, const uint8_t *qname, uint16_t qtype,
 		}
 	if (soa != NULL) {
 		/* RFC 8198 5.4: no longer than the SOA's negative TTL. */
-		uint32_t min = rd_u32(soa->rdata + soa->rdlen - 4);
-		uint32_t ttl = soa->ttl < min ? soa->ttl : min;
+		uint32_t ttl;
+		(void)msg_negative_ttl(soa, 1, &ttl);
 		const msg_rr *sigs[8];
 		size_t ns = sigs_for(auth, na, soa->owner, RR_SOA, sigs, 8);
 		if (ttl < neg_cap)

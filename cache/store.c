@@ -101,22 +101,6 @@ clamp(uint32_t v, uint32_t lo, uint32_t hi)
 	return v;
 }
 
-/* RFC 2308 5: a negative answer lives min(SOA TTL, SOA MINIMUM). */
-static bool
-negative_ttl(const eng_result *res, uint32_t *ttl)
-{
-	for (unsigned i = 0; i < res->count[SEC_AUTHORITY]; i++) {
-		const msg_rr *rr = &res->rr[SEC_AUTHORITY][i];
-		if (rr->type != RR_SOA || rr->rdlen < 20)
-			continue;
-		const uint8_t *m = rr->rdata + rr->rdlen - 4;
-		uint32_t min = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
-		    (uint32_t)m[2] << 8 | m[3];
-		*ttl = rr->ttl < min ? rr->ttl : min;
-		return true;
-	}
-	return false;
-}
 
 /* A NOERROR answer without the asked type at the end of its chain. */
 static bool
@@ -157,7 +141,7 @@ cache_store(cache *c, const uint8_t *qname, uint16_t qtype, unsigned flags,
 		if (negative) {
 			uint32_t nt;
 			/* RFC 2308 5: no SOA, no negative caching. */
-			if (!negative_ttl(res, &nt))
+			if (!msg_negative_ttl(res->rr[SEC_AUTHORITY], res->count[SEC_AUTHORITY], &nt))
 				return 0;
 			if (nt < ttl)
 				ttl = nt;

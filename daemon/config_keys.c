@@ -196,22 +196,13 @@ cfg_key_insecure_mx_policy(struct cfg_parser *p, const struct cfg_span *v,
 	return 0;
 }
 
+static int cfg_account(struct cfg_parser *p, const struct cfg_span *s,
+    const char *what, bool dollar, char **out);
+
 static int
 cfg_key_api_group(struct cfg_parser *p, const struct cfg_span *v, size_t n)
 {
-	char shown[CFG_SHOW_MAX];
-	const struct cfg_span *s = &v[0];
-	bool ok = s->len <= 32 && s->p[0] != '-';
-
-	for (size_t i = 0; ok && i < s->len; i++) {
-		char c = s->p[i];
-		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-	}
-	if (!ok)
-		return cfg_fail(p, "'%s' is not a valid group name",
-		    CFG_SHOW(s, shown));
-	return cfg_dup_path(p, s, 32, &p->cfg->api_group);
+	return cfg_account(p, &v[0], "group", false, &p->cfg->api_group);
 }
 
 static int
@@ -291,11 +282,13 @@ cfg_key_chroot(struct cfg_parser *p, const struct cfg_span *v, size_t n)
 
 /* Login names as useradd(8) takes them: portable characters, no leading
  * '-' (it would read as an option to the tools the name reaches). */
+/* A user or group name: at most 32 of [A-Za-z0-9_.-], not starting with
+ * '-'; a user name may end in '$'. */
 static int
-cfg_key_user(struct cfg_parser *p, const struct cfg_span *v, size_t n)
+cfg_account(struct cfg_parser *p, const struct cfg_span *s, const char *what,
+    bool dollar, char **out)
 {
 	char shown[CFG_SHOW_MAX];
-	const struct cfg_span *s = &v[0];
 	bool ok = s->len <= 32 && s->p[0] != '-';
 
 	for (size_t i = 0; ok && i < s->len; i++) {
@@ -303,12 +296,18 @@ cfg_key_user(struct cfg_parser *p, const struct cfg_span *v, size_t n)
 
 		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
-		    (c == '$' && i == s->len - 1);
+		    (dollar && c == '$' && i == s->len - 1);
 	}
 	if (!ok)
-		return cfg_fail(p, "'%s' is not a valid user name",
-		    CFG_SHOW(s, shown));
-	return cfg_dup_path(p, s, 32, &p->cfg->user);
+		return cfg_fail(p, "'%s' is not a valid %s name",
+		    CFG_SHOW(s, shown), what);
+	return cfg_dup_path(p, s, 32, out);
+}
+
+static int
+cfg_key_user(struct cfg_parser *p, const struct cfg_span *v, size_t n)
+{
+	return cfg_account(p, &v[0], "user", true, &p->cfg->user);
 }
 
 /*

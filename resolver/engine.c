@@ -217,6 +217,23 @@ copy_anchors(eng *e, const eng_config *cfg)
 	return 0;
 }
 
+/* The limits of cfg into dst, 0 taking the default (engine.h). */
+static void
+set_limits(eng_config *dst, const eng_config *cfg)
+{
+	dst->max_referrals = def(cfg->max_referrals, 30);
+	dst->max_cname = def(cfg->max_cname, 12);
+	dst->max_queries = def(cfg->max_queries, 128);
+	dst->max_depth = def(cfg->max_depth, 6);
+	dst->request_timeout_ms = def(cfg->request_timeout_ms, 12000);
+	dst->max_requests = def(cfg->max_requests, 10000);
+	dst->nsec3_max_iterations = def(cfg->nsec3_max_iterations, 150);
+	dst->max_verifications = def(cfg->max_verifications, 64);
+	dst->max_sigs_per_rrset = def(cfg->max_sigs_per_rrset, 8);
+	dst->max_key_tries = def(cfg->max_key_tries, 4);
+	dst->max_nsec3_hashes = def(cfg->max_nsec3_hashes, 150);
+}
+
 int
 eng_new(const eng_config *cfg, const eng_io *io, eng **out, char *err,
     size_t errlen)
@@ -231,17 +248,7 @@ eng_new(const eng_config *cfg, const eng_io *io, eng **out, char *err,
 		return MX_ENOMEM;
 	e->cfg = *cfg;
 	e->io = *io;
-	e->cfg.max_referrals = def(cfg->max_referrals, 30);
-	e->cfg.max_cname = def(cfg->max_cname, 12);
-	e->cfg.max_queries = def(cfg->max_queries, 128);
-	e->cfg.max_depth = def(cfg->max_depth, 6);
-	e->cfg.request_timeout_ms = def(cfg->request_timeout_ms, 12000);
-	e->cfg.max_requests = def(cfg->max_requests, 10000);
-	e->cfg.nsec3_max_iterations = def(cfg->nsec3_max_iterations, 150);
-	e->cfg.max_verifications = def(cfg->max_verifications, 64);
-	e->cfg.max_sigs_per_rrset = def(cfg->max_sigs_per_rrset, 8);
-	e->cfg.max_key_tries = def(cfg->max_key_tries, 4);
-	e->cfg.max_nsec3_hashes = def(cfg->max_nsec3_hashes, 150);
+	set_limits(&e->cfg, cfg);
 	if (cfg->store != NULL) {
 		e->store = *cfg->store;
 		e->cfg.store = &e->store;
@@ -389,17 +396,7 @@ eng_reconfigure(eng *e, const eng_config *cfg, eng_time now,
 	e->cfg.qname_minimisation = cfg->qname_minimisation;
 	e->cfg.harden_glue = cfg->harden_glue;
 	e->cfg.val_skew = cfg->val_skew;
-	e->cfg.max_referrals = def(cfg->max_referrals, 30);
-	e->cfg.max_cname = def(cfg->max_cname, 12);
-	e->cfg.max_queries = def(cfg->max_queries, 128);
-	e->cfg.max_depth = def(cfg->max_depth, 6);
-	e->cfg.request_timeout_ms = def(cfg->request_timeout_ms, 12000);
-	e->cfg.max_requests = def(cfg->max_requests, 10000);
-	e->cfg.nsec3_max_iterations = def(cfg->nsec3_max_iterations, 150);
-	e->cfg.max_verifications = def(cfg->max_verifications, 64);
-	e->cfg.max_sigs_per_rrset = def(cfg->max_sigs_per_rrset, 8);
-	e->cfg.max_key_tries = def(cfg->max_key_tries, 4);
-	e->cfg.max_nsec3_hashes = def(cfg->max_nsec3_hashes, 150);
+	set_limits(&e->cfg, cfg);
 	e->cfg.prefetch = cfg->prefetch;
 	e->cfg.serve_stale = cfg->serve_stale;
 	e->now = now;
@@ -963,7 +960,7 @@ static void
 cap_negative_ttl(const ereq *r, eng_result *res)
 {
 	msg_rr *auth = res->rr[SEC_AUTHORITY];
-	uint32_t cap = UINT32_MAX;
+	uint32_t cap;
 
 	if (res->rcode != RCODE_NOERROR && res->rcode != RCODE_NXDOMAIN)
 		return;
@@ -973,16 +970,7 @@ cap_negative_ttl(const ereq *r, eng_result *res)
 			    r->qtype == RR_ANY)
 				return;   /* not a NODATA */
 	}
-	for (unsigned i = 0; i < res->count[SEC_AUTHORITY]; i++) {
-		if (auth[i].type != RR_SOA || auth[i].rdlen < 20)
-			continue;
-		const uint8_t *m = auth[i].rdata + auth[i].rdlen - 4;
-		uint32_t min = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
-		    (uint32_t)m[2] << 8 | m[3];
-		cap = auth[i].ttl < min ? auth[i].ttl : min;
-		break;
-	}
-	if (cap == UINT32_MAX)
+	if (!msg_negative_ttl(auth, res->count[SEC_AUTHORITY], &cap))
 		return;
 	for (unsigned i = 0; i < res->count[SEC_AUTHORITY]; i++)
 		if (auth[i].ttl > cap)

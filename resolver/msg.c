@@ -406,3 +406,19 @@ msg_print(const msg *m, FILE *f)
 		}
 	}
 }
+
+bool
+msg_negative_ttl(const msg_rr *rrs, size_t n, uint32_t *ttl)
+{
+	for (size_t i = 0; i < n; i++) {
+		const msg_rr *rr = &rrs[i];
+		if (rr->type != RR_SOA || rr->rdlen < 20)
+			continue;
+		const uint8_t *m = rr->rdata + rr->rdlen - 4;
+		uint32_t min = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
+		    (uint32_t)m[2] << 8 | m[3];
+		*ttl = rr->ttl < min ? rr->ttl : min;
+		return true;
+	}
+	return false;
+}

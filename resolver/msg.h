@@ -127,6 +127,10 @@ int mb_finish(msg_builder *b);
 /* Serialise a parsed message again (names compressed). */
 int msg_write(const msg *m, uint8_t *buf, size_t cap, size_t *len);
 
+/* RFC 2308 5: the lifetime of a negative answer, min(SOA TTL, SOA
+ * MINIMUM), from the first SOA among rrs[0..n).  False without one. */
+bool msg_negative_ttl(const msg_rr *rrs, size_t n, uint32_t *ttl);
+
 /* One RR in zone-file form: "owner ttl class type rdata". */
 int rr_to_str(const msg_rr *rr, char *buf, size_t cap);
 /* dig-like dump, for tools and debugging. */
