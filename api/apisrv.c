@@ -30,8 +30,11 @@
 #include "apisrv.h"
 #include "err.h"
 #include "jsonw.h"
+#include "policy.h"
 #include "request.h"
 #include "rrjson.h"
+#include "rrtype.h"
+#include "tlsrpt.h"
 
 #define DANE_HOT_SLOTS 256
 #define DANE_HOT_MAX 65536     /* larger replies are not kept: 16 MiB at most */
@@ -47,6 +50,9 @@ typedef struct slot {
 	/* In flight: one of these. */
 	eng_req *r;
 	dane_req *dane;
+	void *policy;             /* the policy service's handle */
+	bool policy_pending;      /* its done() has not run */
+	bool srv;                 /* dane is an SRV request: not kept hot */
 	struct event *timer;
 	uint8_t qname[NAME_MAX_WIRE];
 	uint16_t qtype;
@@ -74,6 +80,7 @@ struct apisrv {
 	struct event_base *base;
 	api_resolver res;
 	api_control ctl;          /* ctl.run NULL: no control requests */
+	api_policy pol;           /* pol.start NULL: no policy service */
 	struct evconnlistener *lis;
 	client *clients;
 	apisrv_stats st;
@@ -134,6 +141,8 @@ slot_free(client *c, slot *sl)
 		s->res.cancel(s->res.ctx, sl->r);
 	if (sl->dane != NULL)
 		dane_free(sl->dane);
+	if (sl->policy_pending && s->pol.cancel != NULL)
+		s->pol.cancel(s->pol.ctx, sl->policy);
 	if (sl->timer != NULL)
 		event_free(sl->timer);
 	free(sl->json);
@@ -286,7 +295,7 @@ on_dane(void *arg, char *json, size_t len)
 	slot_ready(sl, json, len);
 	/* Kept a moment when nothing in it says "try later". */
 	apisrv *s = sl->c->s;
-	if (json != NULL && s->cfg.dane_hot_ms > 0 && len <= DANE_HOT_MAX &&
+	if (json != NULL && !sl->srv && s->cfg.dane_hot_ms > 0 && len <= DANE_HOT_MAX &&
 	    strstr(json, "\"defer\"") == NULL) {
 		struct dane_hot *hs = hot_slot(s, sl->qname, sl->port);
 		char *copy = malloc(len + 1);
@@ -321,6 +330,225 @@ on_dane_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (sl->dane != NULL)
 		dane_expire(sl->dane);   /* calls on_dane */
+}
+
+/* ---- TLSRPT (RFC 8460 3) ---- */
+
+static void
+tlsrpt_write(jsonw *w, const uint8_t *qname, const eng_result *res)
+{
+	const msg_rr *links[RJ_MAX_CHAIN];
+	char b[RJ_NAME_STR];
+	size_t nl, n = 0, total = 0, used = 0;
+	pol_txt *recs = NULL;
+	uint8_t *buf = NULL;
+	const char *result, *reason;
+	tlsrpt_record rec;
+	pol_why why;
+	char text[POL_WHY_MAX + 40];
+
+	jw_obj_open(w);
+	jw_kbool(w, "ok", true);
+	rj_name(qname, b);
+	jw_kstr(w, "name", b);
+	jw_kstr(w, "status", sec_status_name(res->status));
+	jw_kstr(w, "rcode", rcode_name(res->status == SEC_BOGUS ?
+	    RCODE_SERVFAIL : res->rcode));
+	if (res->status == SEC_BOGUS || (res->rcode != RCODE_NOERROR &&
+	    res->rcode != RCODE_NXDOMAIN)) {
+		/* Nothing is known: the sender tries again later. */
+		result = "defer";
+		reason = res->reason ? res->reason : res->status == SEC_BOGUS ?
+		    "validation failed" : rcode_name(res->rcode);
+		goto out;
+	}
+	result = "none";
+	reason = "no TXT records";
+	if (res->rcode == RCODE_NXDOMAIN) {
+		reason = "no such name (NXDOMAIN)";
+		goto out;
+	}
+	const uint8_t *final = rj_follow(res, qname, links, &nl);
+	for (unsigned i = 0; i < res->count[SEC_ANSWER]; i++)
+		if (rj_is_final(&res->rr[SEC_ANSWER][i], final, RR_TXT)) {
+			n++;
+			total += res->rr[SEC_ANSWER][i].rdlen;
+		}
+	if (n == 0)
+		goto out;
+	recs = calloc(n, sizeof(*recs));
+	buf = malloc(total + 1);
+	if (recs == NULL || buf == NULL) {
+		w->oom = true;
+		goto out;
+	}
+	n = 0;
+	for (unsigned i = 0; i < res->count[SEC_ANSWER]; i++) {
+		const msg_rr *rr = &res->rr[SEC_ANSWER][i];
+		size_t len = 0;
+		if (!rj_is_final(rr, final, RR_TXT))
+			continue;
+		/* RFC 8460 3: the strings of one record are joined. */
+		if (pol_txt_join(rr->rdata, rr->rdlen, buf + used,
+		    total - used, &len) != 0)
+			continue;
+		recs[n].data = buf + used;
+		recs[n++].len = len;
+		used += len;
+	}
+	int rc = tlsrpt_record_parse(recs, n, &rec, &why);
+	if (rc == 0) {
+		result = "found";
+		snprintf(text, sizeof(text), "v=TLSRPTv1 with %u report URI%s",
+		    rec.nrua, rec.nrua == 1 ? "" : "s");
+		reason = text;
+	} else if (rc == MX_ENOTFOUND) {
+		reason = "no v=TLSRPTv1 record";
+	} else {
+		result = "invalid";
+		snprintf(text, sizeof(text), "%s", why.text[0] ? why.text :
+		    mx_strerror(rc));
+		reason = text;
+	}
+out:
+	jw_kstr(w, "result", result);
+	if (strcmp(result, "found") == 0) {
+		jw_key(w, "rua");
+		jw_arr_open(w);
+		for (unsigned i = 0; i < rec.nrua; i++)
+			jw_str(w, rec.rua[i]);
+		jw_arr_close(w);
+	}
+	jw_kstr(w, "reason", reason);
+	jw_obj_close(w);
+	free(recs);
+	free(buf);
+}
+
+static void
+on_tlsrpt(void *arg, const eng_result *res)
+{
+	slot *sl = arg;
+	jsonw w;
+	size_t len;
+
+	sl->r = NULL;
+	jw_init(&w);
+	tlsrpt_write(&w, sl->qname, res);
+	if (w.oom) {
+		jw_free(&w);
+		slot_ready(sl, NULL, 0);
+	} else {
+		char *json = jw_take(&w, &len);
+		slot_ready(sl, json, len);
+	}
+	pump(sl->c);
+}
+
+/* ---- STS and POLICY: the policy service (apisrv.h) ---- */
+
+static void
+on_policy(void *arg, char *json, size_t len)
+{
+	slot *sl = arg;
+
+	sl->policy_pending = false;
+	sl->policy = NULL;
+	if (sl->timer != NULL) {
+		event_free(sl->timer);
+		sl->timer = NULL;
+	}
+	slot_ready(sl, json, len);
+	pump(sl->c);
+}
+
+static void
+on_policy_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	slot *sl = arg;
+	apisrv *s = sl->c->s;
+	char why[100];
+
+	(void)fd;
+	(void)what;
+	if (!sl->policy_pending)
+		return;
+	sl->policy_pending = false;
+	if (s->pol.cancel != NULL)
+		s->pol.cancel(s->pol.ctx, sl->policy);
+	sl->policy = NULL;
+	event_free(sl->timer);
+	sl->timer = NULL;
+	snprintf(why, sizeof(why), "no policy within %u ms",
+	    s->cfg.dane_timeout_ms);
+	slot_error(sl, "timeout", why);
+	pump(sl->c);
+}
+
+/* A deadline timer for sl; false (and an error reply) when there is no
+ * memory for it. */
+static bool
+slot_deadline(slot *sl, event_callback_fn fn, unsigned ms)
+{
+	apisrv *s = sl->c->s;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	sl->timer = evtimer_new(s->base, fn, sl);
+	if (sl->timer == NULL || evtimer_add(sl->timer, &tv) != 0) {
+		slot_error(sl, "internal", "out of memory");
+		return false;
+	}
+	return true;
+}
+
+static void
+handle_policy(apisrv *s, slot *sl, const api_request *req)
+{
+	void *handle = NULL;
+	int rc;
+
+	if (s->pol.start == NULL) {
+		slot_error(sl, "unavailable", "no TLS policy service in this daemon");
+		return;
+	}
+	name_copy(sl->qname, req->name);
+	name_lower(sl->qname);
+	if (!slot_deadline(sl, on_policy_deadline, s->cfg.policy_timeout_ms ?
+	    s->cfg.policy_timeout_ms : s->cfg.dane_timeout_ms))
+		return;
+	sl->policy_pending = true;
+	rc = s->pol.start(s->pol.ctx, (int)req->verb, sl->qname, on_policy, sl,
+	    &handle);
+	if (rc != 0) {
+		sl->policy_pending = false;
+		slot_error(sl, "internal", mx_strerror(rc));
+		return;
+	}
+	/* on_policy may have run already. */
+	if (sl->policy_pending)
+		sl->policy = handle;
+}
+
+static void
+handle_srv(apisrv *s, slot *sl, const api_request *req)
+{
+	dane_req *d = NULL;
+	int rc;
+
+	name_copy(sl->qname, req->name);
+	name_lower(sl->qname);
+	sl->srv = true;
+	if (!slot_deadline(sl, on_dane_deadline, s->cfg.dane_timeout_ms))
+		return;
+	rc = dane_start_srv(&s->res, req->name, on_dane, sl, &d);
+	if (rc != 0) {
+		slot_error(sl, "internal", mx_strerror(rc));
+		return;
+	}
+	if (!sl->ready)
+		sl->dane = d;
+	else
+		dane_free(d);
 }
 
 static void
@@ -466,6 +694,19 @@ handle_line(client *c, const char *line, size_t len)
 			dane_free(d);
 		break;
 	}
+	case API_STS:
+	case API_POLICY:
+		handle_policy(s, sl, &req);
+		break;
+	case API_TLSRPT:
+		name_copy(sl->qname, req.name);
+		rc = s->res.resolve(s->res.ctx, req.name, RR_TXT, 0, on_tlsrpt, sl, &sl->r);
+		if (rc != 0 && !sl->ready)
+			slot_error(sl, "internal", mx_strerror(rc));
+		break;
+	case API_SRV:
+		handle_srv(s, sl, &req);
+		break;
 	}
 }
 
@@ -805,6 +1046,15 @@ void
 apisrv_set_control(apisrv *s, const api_control *ctl)
 {
 	s->ctl = *ctl;
+}
+
+void
+apisrv_set_policy(apisrv *s, const api_policy *p)
+{
+	if (p != NULL)
+		s->pol = *p;
+	else
+		memset(&s->pol, 0, sizeof(s->pol));
 }
 
 void

@@ -25,6 +25,9 @@ typedef struct apisrv_config {
 	size_t max_output;            /* unread reply bytes per client: 4 MiB */
 	unsigned idle_timeout_s;      /* 300 */
 	unsigned dane_timeout_ms;     /* 10000 */
+	unsigned policy_timeout_ms;   /* STS and POLICY: 0 means
+	                                 dane_timeout_ms; the policy service
+	                                 answers by its own deadline first */
 	unsigned dane_hot_ms;         /* a DANE reply with no 'defer' in it
 	                                 answers the same request again this
 	                                 long (1000); 0: never */
@@ -73,6 +76,24 @@ void apisrv_quiesce(apisrv *s);
 /* Requests in flight plus clients with replies not yet sent: 0 when
  * every client has had every answer. */
 size_t apisrv_busy(const apisrv *s);
+
+/*
+ * STS and POLICY requests (doc/protocol.md) go to the TLS policy service.
+ * start() gets the verb (API_STS or API_POLICY, request.h) and the domain
+ * in wire form; done() runs exactly once with one JSON object (no
+ * newline, malloc'ed, the server frees it; NULL: out of memory), possibly
+ * before start() returns, unless cancel(ctx, *handle) comes first.
+ * Nonzero return: done() will not run (the server answers an error).
+ * Without a policy service these verbs answer the error "unavailable".
+ */
+typedef void (*api_json_fn)(void *arg, char *json, size_t len);
+typedef struct api_policy {
+	void *ctx;
+	int (*start)(void *ctx, int verb, const uint8_t *domain,
+	    api_json_fn done, void *arg, void **handle);
+	void (*cancel)(void *ctx, void *handle);
+} api_policy;
+void apisrv_set_policy(apisrv *s, const api_policy *p);
 
 /* Forget the DANE replies kept for repeated requests (flush, reload). */
 void apisrv_hot_clear(apisrv *s);

@@ -1,5 +1,7 @@
 /*
- * dane.c: the RFC 7672 procedure (dane.h, doc/protocol.md "DANE").
+ * dane.c: the RFC 7672 procedure (dane.h, doc/protocol.md "DANE"), and
+ * its RFC 7673 twin for SRV ("SRV"): the SRV RRset in place of the MX
+ * RRset, a port per host, and the SRV target as the TLSA base.
  *
  * Re-entrancy: a lookup may finish inside resolve() (a cache hit), so
  * every way in (dane_start, a lookup's callback, dane_expire) counts
@@ -45,7 +47,9 @@ typedef struct look {
 } look;
 
 struct host {
-	uint16_t pref;
+	uint16_t pref;            /* MX preference, SRV priority */
+	uint16_t weight;          /* SRV */
+	uint16_t port;            /* of the TLSA name */
 	uint8_t name[NAME_MAX_WIRE];
 	bool implicit;
 	look a, aaaa;
@@ -54,13 +58,15 @@ struct host {
 	bool insecure_mx;
 	bool done;
 	const char *verdict;
+	const char *tlsrpt;       /* RFC 8460 4.3.2 result type, or NULL */
 	char reason[300];
 };
 
 struct dane_req {
 	api_resolver res;
-	uint8_t domain[NAME_MAX_WIRE];
-	uint16_t port;
+	uint8_t domain[NAME_MAX_WIRE];   /* for SRV: _service._tcp.domain */
+	uint16_t port;                   /* MX only */
+	bool srv;
 	bool insecure_mx_dane;
 	dane_done_fn done;
 	void *arg;
@@ -69,6 +75,7 @@ struct dane_req {
 	host *hosts;
 	size_t nhosts;
 	const char *result;       /* NULL until the MX answer is in */
+	const char *tlsrpt;       /* the domain's RFC 8460 failure, or NULL */
 	char reason[300];
 	uint16_t ede;
 	bool has_ede;
@@ -208,12 +215,21 @@ verdict(host *h, const char *v, const char *text, const char *detail)
 	    detail ? ": " : "", detail ? detail : "");
 }
 
+/* RFC 8460 4.3.2: a lookup that was bogus or did not finish is a
+ * "dnssec-invalid" failure of the host. */
+static void
+verdict_failed(host *h, const char *text, const char *detail)
+{
+	verdict(h, "defer", text, detail);
+	h->tlsrpt = "dnssec-invalid";
+}
+
 static int
-tlsa_name(const dane_req *d, const uint8_t *base, uint8_t out[NAME_MAX_WIRE])
+tlsa_name(uint16_t port, const uint8_t *base, uint8_t out[NAME_MAX_WIRE])
 {
 	char lab[8];
 	size_t bl = name_len(base);
-	int n = snprintf(lab, sizeof(lab), "_%u", d->port);
+	int n = snprintf(lab, sizeof(lab), "_%u", port);
 
 	/* RFC 6698 3: _port._tcp.base */
 	if ((size_t)n + 1 + 5 + bl > NAME_MAX_WIRE)
@@ -230,7 +246,7 @@ tlsa_start(dane_req *d, host *h, const uint8_t *base, bool fallback)
 {
 	uint8_t tn[NAME_MAX_WIRE];
 
-	if (tlsa_name(d, base, tn) != 0) {
+	if (tlsa_name(h->port, base, tn) != 0) {
 		verdict(h, "defer", "TLSA name too long", NULL);
 		return;
 	}
@@ -246,16 +262,22 @@ addr_done(dane_req *d, host *h)
 	look *a = &h->a, *q = &h->aaaa;
 
 	if (a->status == SEC_BOGUS || q->status == SEC_BOGUS) {
-		verdict(h, "defer", "address lookup bogus",
+		verdict_failed(h, "address lookup bogus",
 		    why(a->status == SEC_BOGUS ? a : q));
 		return;
 	}
 	if (failed(a) || failed(q)) {
-		verdict(h, "defer", "address lookup failed", why(failed(a) ? a : q));
+		verdict_failed(h, "address lookup failed", why(failed(a) ? a : q));
 		return;
 	}
 	if (a->nrecs + q->nrecs == 0) {
 		verdict(h, "defer", "no addresses", NULL);
+		return;
+	}
+	bool mx_secure = d->mx.status == SEC_SECURE;
+	if (d->srv && !mx_secure) {
+		verdict(h, "may", "SRV RRset insecure: DANE does not apply "
+		    "(RFC 7673 3.1)", NULL);
 		return;
 	}
 	if (a->status != SEC_SECURE || q->status != SEC_SECURE) {
@@ -263,7 +285,12 @@ addr_done(dane_req *d, host *h)
 		    "(RFC 7672 2.2.2)", NULL);
 		return;
 	}
-	bool mx_secure = d->mx.status == SEC_SECURE;
+	if (d->srv) {
+		/* RFC 7673 3.2: the TLSA base is the SRV target itself (RFC
+		 * 2782: a target is no alias), with no second try. */
+		tlsa_start(d, h, h->name, true);
+		return;
+	}
 	if (!mx_secure && !h->implicit && !d->insecure_mx_dane) {
 		verdict(h, "may", "MX RRset insecure (insecure-mx-policy may)", NULL);
 		return;
@@ -281,11 +308,11 @@ tlsa_done(dane_req *d, host *h)
 	char n[64];
 
 	if (t->status == SEC_BOGUS) {
-		verdict(h, "defer", "TLSA records bogus", why(t));
+		verdict_failed(h, "TLSA records bogus", why(t));
 		return;
 	}
 	if (failed(t)) {
-		verdict(h, "defer", "TLSA lookup failed", why(t));
+		verdict_failed(h, "TLSA lookup failed", why(t));
 		return;
 	}
 	if (t->status != SEC_SECURE) {
@@ -306,11 +333,13 @@ tlsa_done(dane_req *d, host *h)
 		if (rj_tlsa_usable(t->recs[i].rdata, t->recs[i].rdlen))
 			usable++;
 	snprintf(n, sizeof(n), "%zu of %zu usable", usable, t->nrecs);
-	if (usable > 0)
+	if (usable > 0) {
 		verdict(h, "dane", "secure TLSA records", n);
-	else
-		verdict(h, "encrypt", "secure TLSA records, none usable "
-		    "(RFC 7672 3.1.3): TLS without authentication", NULL);
+		return;
+	}
+	verdict(h, "encrypt", "secure TLSA records, none usable "
+	    "(RFC 7672 3.1.3): TLS without authentication", NULL);
+	h->tlsrpt = "tlsa-invalid";   /* RFC 8460 4.3.2 */
 }
 
 static int
@@ -342,28 +371,38 @@ host_start(dane_req *d, host *h)
 	look_start(&h->aaaa);
 }
 
+/* The MX (SRV) answer failed or says the name is not there: the result
+ * is set and true returned. */
+static bool
+rrset_failed(dane_req *d, const char *type)
+{
+	look *m = &d->mx;
+	char text[40];
+
+	if (m->status == SEC_BOGUS || failed(m)) {
+		snprintf(text, sizeof(text), "%s lookup %s", type,
+		    m->status == SEC_BOGUS ? "bogus" : "failed");
+		d->has_ede = m->status == SEC_BOGUS || m->has_ede;
+		d->ede = m->ede;
+		d->tlsrpt = "dnssec-invalid";   /* RFC 8460 4.3.2 */
+		finish_result(d, "defer", text, why(m));
+		return true;
+	}
+	if (m->rcode == RCODE_NXDOMAIN) {
+		finish_result(d, "nxdomain", NULL, NULL);
+		return true;
+	}
+	return false;
+}
+
 static void
 mx_done(dane_req *d)
 {
 	look *m = &d->mx;
 	size_t n = 0, nnull = 0;
 
-	if (m->status == SEC_BOGUS) {
-		d->has_ede = true;
-		d->ede = m->ede;
-		finish_result(d, "defer", "MX lookup bogus", why(m));
+	if (rrset_failed(d, "MX"))
 		return;
-	}
-	if (failed(m)) {
-		d->has_ede = m->has_ede;
-		d->ede = m->ede;
-		finish_result(d, "defer", "MX lookup failed", why(m));
-		return;
-	}
-	if (m->rcode == RCODE_NXDOMAIN) {
-		finish_result(d, "nxdomain", NULL, NULL);
-		return;
-	}
 	for (size_t i = 0; i < m->nrecs; i++)
 		if (m->recs[i].rdlen >= 3 && m->recs[i].rdata[2] == 0)
 			nnull++;
@@ -386,6 +425,7 @@ mx_done(dane_req *d)
 	if (m->nrecs == 0) {
 		host *h = &d->hosts[n++];
 		name_copy(h->name, d->domain);
+		h->port = d->port;
 		h->implicit = true;
 	} else {
 		/* Lowest preferences first; more than fit are dropped. */
@@ -400,6 +440,7 @@ mx_done(dane_req *d)
 			if (rr->rdlen < 3 || rr->rdata[2] == 0)
 				continue;
 			all[na].pref = (uint16_t)(rr->rdata[0] << 8 | rr->rdata[1]);
+			all[na].port = d->port;
 			name_copy(all[na].name, rr->rdata + 2);
 			name_lower(all[na].name);
 			na++;
@@ -418,6 +459,98 @@ mx_done(dane_req *d)
 	d->nhosts = n;
 	for (size_t i = 0; i < n; i++)
 		host_start(d, &d->hosts[i]);
+}
+
+/* RFC 2782 has clients try lower priorities first and pick by weight
+ * at random within one; the reply lists the higher weight first, then
+ * by name and port, so that it is the same every time. */
+static int
+cmp_srv(const void *x, const void *y)
+{
+	const host *a = x, *b = y;
+	int c;
+
+	if (a->pref != b->pref)
+		return a->pref < b->pref ? -1 : 1;
+	if (a->weight != b->weight)
+		return a->weight > b->weight ? -1 : 1;
+	if ((c = name_canon_cmp(a->name, b->name)) != 0)
+		return c;
+	return a->port < b->port ? -1 : a->port > b->port;
+}
+
+/* SRV RDATA: priority, weight, port, target (RFC 2782). */
+#define SRV_FIXED 6
+
+static void
+srv_done(dane_req *d)
+{
+	look *m = &d->mx;
+	size_t na = 0, n = 0;
+
+	if (rrset_failed(d, "SRV"))
+		return;
+	if (m->nrecs == 0) {
+		finish_result(d, "nxdomain", NULL, NULL);   /* NODATA */
+		return;
+	}
+	host *all = region_zalloc(&d->reg, sizeof(host) * m->nrecs);
+	if (all == NULL) {
+		finish_result(d, "defer", "out of memory", NULL);
+		return;
+	}
+	for (size_t i = 0; i < m->nrecs; i++) {
+		const uint8_t *rd = m->recs[i].rdata;
+		/* RFC 2782: a target of "." is no service at all. */
+		if (m->recs[i].rdlen <= SRV_FIXED || rd[SRV_FIXED] == 0)
+			continue;
+		all[na].pref = (uint16_t)(rd[0] << 8 | rd[1]);
+		all[na].weight = (uint16_t)(rd[2] << 8 | rd[3]);
+		all[na].port = (uint16_t)(rd[4] << 8 | rd[5]);
+		name_copy(all[na].name, rd + SRV_FIXED);
+		name_lower(all[na].name);
+		na++;
+	}
+	if (na == 0) {
+		finish_result(d, "no-service", NULL, NULL);
+		return;
+	}
+	d->result = "ok";
+	qsort(all, na, sizeof(host), cmp_srv);
+	d->hosts = region_zalloc(&d->reg, sizeof(host) * (na < DANE_MAX_HOSTS ? na : DANE_MAX_HOSTS));
+	if (d->hosts == NULL) {
+		finish_result(d, "defer", "out of memory", NULL);
+		return;
+	}
+	/* A target and port listed twice is examined once, first seen. */
+	for (size_t i = 0; i < na && n < DANE_MAX_HOSTS; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = d->hosts[k].port == all[i].port &&
+			    name_eq(d->hosts[k].name, all[i].name);
+		if (!dup)
+			d->hosts[n++] = all[i];
+	}
+	d->nhosts = n;
+	for (size_t i = 0; i < n; i++)
+		host_start(d, &d->hosts[i]);
+}
+
+/* RFC 8460 4.3.2 "dane-required" (the policy service's reading): a host
+ * that cannot be authenticated where another host of the domain can. */
+static void
+tlsrpt_finish(dane_req *d)
+{
+	size_t ndane = 0;
+
+	for (size_t i = 0; i < d->nhosts; i++)
+		if (d->hosts[i].verdict && strcmp(d->hosts[i].verdict, "dane") == 0)
+			ndane++;
+	for (size_t i = 0; i < d->nhosts && ndane > 0; i++) {
+		host *h = &d->hosts[i];
+		if (h->verdict && strcmp(h->verdict, "may") == 0)
+			h->tlsrpt = "dane-required";
+	}
 }
 
 /* ---- the reply ---- */
@@ -443,18 +576,26 @@ addr_status(const host *h)
 }
 
 static void
-write_host(jsonw *w, const host *h)
+write_host(jsonw *w, const host *h, bool srv)
 {
 	char b[RJ_NAME_STR], a[64];
 	const msg_rr *links[RJ_MAX_CHAIN];
 	const look *al = h->a.nrecs || !h->aaaa.nrecs ? &h->a : &h->aaaa;
 
 	jw_obj_open(w);
-	jw_kint(w, "preference", h->pref);
+	if (srv) {
+		jw_kint(w, "priority", h->pref);
+		jw_kint(w, "weight", h->weight);
+		jw_kint(w, "port", h->port);
+	} else {
+		jw_kint(w, "preference", h->pref);
+	}
 	rj_name(h->name, b);
 	jw_kstr(w, "name", b);
-	jw_kbool(w, "implicit", h->implicit);
-	jw_kbool(w, "insecure_mx", h->insecure_mx);
+	if (!srv) {
+		jw_kbool(w, "implicit", h->implicit);
+		jw_kbool(w, "insecure_mx", h->insecure_mx);
+	}
 	for (size_t i = 0; i < al->nchain && i < RJ_MAX_CHAIN; i++)
 		links[i] = &al->chain[i];
 	jw_key(w, "cname");
@@ -520,7 +661,17 @@ write_host(jsonw *w, const host *h)
 	}
 	jw_kstr(w, "verdict", h->verdict ? h->verdict : "defer");
 	jw_kstr(w, "reason", h->reason[0] ? h->reason : "timeout");
+	jw_kstr_or_null(w, "tlsrpt_result", h->tlsrpt);
 	jw_obj_close(w);
+}
+
+/* _service._tcp.domain -> domain */
+static const uint8_t *
+srv_domain(const uint8_t *name)
+{
+	for (int k = 0; k < 2 && name[0] != 0; k++)
+		name += 1 + name[0];
+	return name;
 }
 
 static void
@@ -532,10 +683,17 @@ finish(dane_req *d)
 
 	jw_init(&w);
 	jw_obj_open(&w);
+	tlsrpt_finish(d);
 	jw_kbool(&w, "ok", true);
 	rj_name(d->domain, b);
-	jw_kstr(&w, "domain", b);
-	jw_kint(&w, "port", d->port);
+	if (d->srv) {
+		jw_kstr(&w, "service", b);
+		rj_name(srv_domain(d->domain), b);
+		jw_kstr(&w, "domain", b);
+	} else {
+		jw_kstr(&w, "domain", b);
+		jw_kint(&w, "port", d->port);
+	}
 	jw_kstr(&w, "result", d->result ? d->result : "defer");
 	if (d->mx.done) {
 		write_look_status(&w, "mx_status", "mx_rcode", &d->mx);
@@ -546,10 +704,11 @@ finish(dane_req *d)
 		jw_kint(&w, "ede", d->has_ede ? d->ede : 0);
 		jw_kstr(&w, "reason", d->reason[0] ? d->reason : "timeout");
 	}
+	jw_kstr_or_null(&w, "tlsrpt_result", d->tlsrpt);
 	jw_key(&w, "hosts");
 	jw_arr_open(&w);
 	for (size_t i = 0; i < d->nhosts; i++)
-		write_host(&w, &d->hosts[i]);
+		write_host(&w, &d->hosts[i], d->srv);
 	jw_arr_close(&w);
 	jw_obj_close(&w);
 	d->finished = true;
@@ -607,7 +766,10 @@ advance(look *l)
 		return;
 	switch (l->kind) {
 	case L_MX:
-		mx_done(d);
+		if (d->srv)
+			srv_done(d);
+		else
+			mx_done(d);
 		break;
 	case L_A:
 	case L_AAAA:
@@ -620,8 +782,8 @@ advance(look *l)
 	}
 }
 
-int
-dane_start(const api_resolver *r, const uint8_t *domain, uint16_t port,
+static int
+start(const api_resolver *r, const uint8_t *name, uint16_t port, bool srv,
     bool insecure_mx_dane, dane_done_fn done, void *arg, dane_req **out)
 {
 	dane_req *d = calloc(1, sizeof(*d));
@@ -630,19 +792,81 @@ dane_start(const api_resolver *r, const uint8_t *domain, uint16_t port,
 	if (d == NULL)
 		return MX_ENOMEM;
 	d->res = *r;
-	name_copy(d->domain, domain);
+	name_copy(d->domain, name);
 	name_lower(d->domain);
 	d->port = port;
+	d->srv = srv;
 	d->insecure_mx_dane = insecure_mx_dane;
 	d->done = done;
 	d->arg = arg;
 	region_init(&d->reg, 8u << 20);
 	*out = d;
 	d->busy++;
-	look_init(&d->mx, d, NULL, L_MX, RR_MX, d->domain);
+	look_init(&d->mx, d, NULL, L_MX, srv ? RR_SRV : RR_MX, d->domain);
 	look_start(&d->mx);
 	leave(d);
 	return 0;
+}
+
+int
+dane_start(const api_resolver *r, const uint8_t *domain, uint16_t port,
+    bool insecure_mx_dane, dane_done_fn done, void *arg, dane_req **out)
+{
+	return start(r, domain, port, false, insecure_mx_dane, done, arg, out);
+}
+
+int
+dane_start_srv(const api_resolver *r, const uint8_t *srvname,
+    dane_done_fn done, void *arg, dane_req **out)
+{
+	*out = NULL;
+	if (srvname[0] == 0 || srv_domain(srvname)[0] == 0)
+		return MX_EINVAL;
+	return start(r, srvname, 0, true, false, done, arg, out);
+}
+
+/* A name as the summary has it: lower case, no trailing dot. */
+static void
+sum_name(const uint8_t *name, char *out, size_t cap)
+{
+	char b[RJ_NAME_STR];
+	size_t n;
+
+	rj_name(name, b);
+	n = strlen(b);
+	if (n > 0 && b[n - 1] == '.')
+		b[--n] = 0;
+	snprintf(out, cap, "%s", b);
+}
+
+void
+dane_get_summary(const dane_req *d, dane_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->result = d->result ? d->result : "defer";
+	s->mx_status = d->mx.done ? d->mx.status : SEC_INDETERMINATE;
+	s->tlsrpt = d->tlsrpt;
+	if (strcmp(s->result, "defer") == 0)
+		snprintf(s->reason, sizeof(s->reason), "%s",
+		    d->reason[0] ? d->reason : "timeout");
+	for (size_t i = 0; i < d->nhosts && i < DANE_MAX_HOSTS; i++) {
+		const host *h = &d->hosts[i];
+		dane_host_sum *o = &s->hosts[s->nhosts++];
+		sum_name(h->name, o->name, sizeof(o->name));
+		o->port = h->port;
+		o->verdict = h->verdict ? h->verdict : "defer";
+		o->tlsrpt = h->tlsrpt;
+		snprintf(o->reason, sizeof(o->reason), "%s",
+		    h->reason[0] ? h->reason : "timeout");
+		if (strcmp(o->verdict, "dane") == 0)
+			s->ndane++;
+		else if (strcmp(o->verdict, "may") == 0)
+			s->nmay++;
+		else if (strcmp(o->verdict, "encrypt") == 0)
+			s->nencrypt++;
+		else
+			s->ndefer++;
+	}
 }
 
 void
@@ -652,15 +876,19 @@ dane_expire(dane_req *d)
 		return;
 	d->busy++;
 	look_cancel(&d->mx);
-	if (d->result == NULL)
-		finish_result(d, "defer", "timeout: the MX lookup did not finish", NULL);
+	if (d->result == NULL) {
+		finish_result(d, "defer", d->srv ?
+		    "timeout: the SRV lookup did not finish" :
+		    "timeout: the MX lookup did not finish", NULL);
+		d->tlsrpt = "dnssec-invalid";
+	}
 	for (size_t i = 0; i < d->nhosts; i++) {
 		host *h = &d->hosts[i];
 		look_cancel(&h->a);
 		look_cancel(&h->aaaa);
 		look_cancel(&h->tlsa);
 		if (!h->done)
-			verdict(h, "defer", "timeout", NULL);
+			verdict_failed(h, "timeout", NULL);
 	}
 	leave(d);
 }

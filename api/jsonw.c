@@ -159,6 +159,23 @@ jw_bool(jsonw *w, bool v)
 }
 
 void
+jw_null(jsonw *w)
+{
+	sep(w);
+	put(w, "null", 4);
+}
+
+void
+jw_kstr_or_null(jsonw *w, const char *k, const char *s)
+{
+	jw_key(w, k);
+	if (s != NULL)
+		jw_str(w, s);
+	else
+		jw_null(w);
+}
+
+void
 jw_kstr(jsonw *w, const char *k, const char *s)
 {
 	jw_key(w, k);

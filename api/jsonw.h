@@ -34,9 +34,12 @@ void jw_str(jsonw *w, const char *s);
 void jw_strn(jsonw *w, const char *s, size_t n);
 void jw_int(jsonw *w, int64_t v);
 void jw_bool(jsonw *w, bool v);
+void jw_null(jsonw *w);
 /* key + value shorthands */
 void jw_kstr(jsonw *w, const char *k, const char *s);
 void jw_kint(jsonw *w, const char *k, int64_t v);
 void jw_kbool(jsonw *w, const char *k, bool v);
+/* s NULL writes null */
+void jw_kstr_or_null(jsonw *w, const char *k, const char *s);
 
 #endif

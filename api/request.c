@@ -94,6 +94,56 @@ tlsa_name(const uint8_t *host, uint16_t port, uint8_t out[NAME_MAX_WIRE])
 	return 0;
 }
 
+/* RFC 8460 3: the TLS-RPT record lives at _smtp._tls.DOMAIN. */
+static int
+tlsrpt_name(const uint8_t *domain, uint8_t out[NAME_MAX_WIRE])
+{
+	static const uint8_t prefix[] = "\5_smtp\4_tls";
+	size_t dl = name_len(domain), pl = sizeof(prefix) - 1;
+
+	if (pl + dl > NAME_MAX_WIRE)
+		return MX_ENAME;
+	memcpy(out, prefix, pl);
+	memcpy(out + pl, domain, dl);
+	return 0;
+}
+
+/* The mail services of RFC 6186 5 and RFC 8314 7 (the SRV verb). */
+static const char *const mail_services[] = {
+	"_submission", "_submissions", "_imap", "_imaps", "_pop3", "_pop3s",
+};
+
+static bool
+label_is(const uint8_t *lab, const char *word)
+{
+	size_t n = strlen(word);
+	return lab[0] == n && strncasecmp((const char *)lab + 1, word, n) == 0;
+}
+
+/* _service._tcp.domain, with one of mail_services and a domain of one
+ * label or more. */
+static int
+check_srv_name(const uint8_t *name, char *err, size_t errlen)
+{
+	const uint8_t *proto, *domain;
+	bool known = false;
+
+	if (name[0] == 0 || (proto = name + 1 + name[0])[0] == 0 ||
+	    (domain = proto + 1 + proto[0])[0] == 0 || !label_is(proto, "_tcp")) {
+		snprintf(err, errlen, "SRV wants _service._tcp.domain");
+		return MX_EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(mail_services) / sizeof(mail_services[0]); i++)
+		known = known || label_is(name, mail_services[i]);
+	if (!known) {
+		snprintf(err, errlen, "SRV service '%.*s' is not a mail service "
+		    "(_submission, _submissions, _imap, _imaps, _pop3, _pop3s)",
+		    name[0] > 20 ? 20 : name[0], (const char *)name + 1);
+		return MX_EINVAL;
+	}
+	return 0;
+}
+
 static int
 lookup(api_request *req, uint16_t qtype, const tok *name, char *err, size_t errlen)
 {
@@ -199,6 +249,31 @@ api_parse_request(const char *line, size_t len, api_request *req, char *err,
 			return rc;
 		}
 		return parse_name(&t[1], req->name, err, errlen);
+	}
+	if (tok_is(&t[0], "STS") || tok_is(&t[0], "POLICY")) {
+		if (n != 2)
+			goto args;
+		req->verb = tok_is(&t[0], "STS") ? API_STS : API_POLICY;
+		return parse_name(&t[1], req->name, err, errlen);
+	}
+	if (tok_is(&t[0], "TLSRPT")) {
+		uint8_t domain[NAME_MAX_WIRE];
+		if (n != 2)
+			goto args;
+		req->verb = API_TLSRPT;
+		if ((rc = parse_name(&t[1], domain, err, errlen)) != 0)
+			return rc;
+		if ((rc = tlsrpt_name(domain, req->name)) != 0)
+			snprintf(err, errlen, "TLSRPT name too long");
+		return rc;
+	}
+	if (tok_is(&t[0], "SRV")) {
+		if (n != 2)
+			goto args;
+		req->verb = API_SRV;
+		if ((rc = parse_name(&t[1], req->name, err, errlen)) != 0)
+			return rc;
+		return check_srv_name(req->name, err, errlen);
 	}
 	snprintf(err, errlen, "unknown request '%.*s'",
 	    (int)(t[0].len > 20 ? 20 : t[0].len), t[0].s);

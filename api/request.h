@@ -7,6 +7,11 @@
  *   TLSA host [port]       shorthand for _PORT._tcp.host (port 25 default)
  *   QUERY TYPE name
  *   DANE domain [port]     the RFC 7672 lookup; port defaults to 25
+ *   SRV _service._tcp.domain   the RFC 7673 lookup for a mail service
+ *                          (RFC 6186, RFC 8314: submission, submissions,
+ *                          imap, imaps, pop3, pop3s)
+ *   TLSRPT domain          the RFC 8460 record at _smtp._tls.domain
+ *   STS domain | POLICY domain   the TLS policy service (apisrv.h)
  *
  * Verbs and types are case-insensitive; names may end in a dot or not.
  * The line is untrusted input: every token is length-checked.
@@ -27,13 +32,20 @@ enum api_verb {
 	API_PING,
 	API_LOOKUP,   /* one RRset: MX, A, AAAA, TLSA, QUERY */
 	API_DANE,
+	API_STS,      /* the MTA-STS policy of a domain (RFC 8461) */
+	API_POLICY,   /* the Postfix TLS policy of a domain */
+	API_TLSRPT,   /* TXT _smtp._tls.domain (RFC 8460 3) */
+	API_SRV,      /* DANE for SRV (RFC 7673) */
 };
 
 typedef struct api_request {
 	enum api_verb verb;
 	uint16_t qtype;                 /* API_LOOKUP */
 	uint16_t port;                  /* API_DANE; the TLSA port otherwise */
-	uint8_t name[NAME_MAX_WIRE];    /* wire form, case as given */
+	uint8_t name[NAME_MAX_WIRE];    /* wire form, case as given; for
+	                                   API_TLSRPT the TXT owner
+	                                   _smtp._tls.domain, for API_SRV
+	                                   _service._tcp.domain */
 } api_request;
 
 /* Parse one line (a trailing "\n" or "\r\n" is allowed).  0, or a negative

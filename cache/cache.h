@@ -44,7 +44,7 @@ typedef struct cache cache;
 
 /* The format version written under the version key; bump it when the
  * stored layout changes, and old caches are purged on open. */
-#define CACHE_FORMAT_VERSION 3
+#define CACHE_FORMAT_VERSION 4
 
 typedef struct cache_config {
 	const char *dir;
@@ -117,5 +117,38 @@ int cache_set_context(cache *c, uint64_t context);
  * question, status, rcode, EDE and remaining TTL. */
 int cache_dump(cache *c, FILE *f, time_t now);
 void cache_get_stats(cache *c, cache_stats *st);
+
+/*
+ * MTA-STS policies (RFC 8461 5.1), kept beside the answers and keyed by
+ * policy domain.  The body is the policy file as fetched; the reader
+ * parses it again (sts_policy_parse) like anything read from the file.
+ * Policies are never evicted; they go with FLUSH of their domain's
+ * subtree, FLUSH-ALL, and a purge of the whole file.
+ */
+#define CACHE_STS_BODY_MAX 65536
+#define CACHE_STS_ERR_MAX 95
+
+typedef struct cache_sts {
+	char id[33];                 /* the TXT id it was fetched under */
+	int64_t fetched;             /* wall time of the last good fetch */
+	int64_t expires;             /* fetched + max_age (RFC 8461 3.2) */
+	int64_t checked;             /* the last refresh attempt */
+	char error[CACHE_STS_ERR_MAX + 1];   /* why it failed, or "" */
+	const uint8_t *body;         /* the policy file */
+	size_t len;
+} cache_sts;
+
+/* domain: wire form, any case.  get copies the body into reg;
+ * MX_ENOTFOUND when there is none or it fails its checks (then it is
+ * deleted and counted as corrupt). */
+int cache_sts_put(cache *c, const uint8_t *domain, const cache_sts *p);
+int cache_sts_get(cache *c, const uint8_t *domain, region *reg,
+    cache_sts *out);
+int cache_sts_del(cache *c, const uint8_t *domain);
+/* Every stored policy (domain in wire form, lower case); fn's nonzero
+ * return stops.  Values failing their checks are skipped. */
+typedef int (*cache_sts_fn)(void *arg, const uint8_t *domain,
+    const cache_sts *p);
+int cache_sts_each(cache *c, cache_sts_fn fn, void *arg);
 
 #endif

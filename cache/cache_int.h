@@ -15,8 +15,12 @@ enum cdb_table {
 	CDB_NSEC,         /* K(owner) 00 -> CE_NSEC */
 	CDB_NSEC3,        /* K(zone) 00 hash -> CE_NSEC3 */
 	CDB_SOA,          /* K(zone) 00 -> CE_SOA */
+	CDB_STS,          /* K(domain) 00 -> an MTA-STS policy (sts.c) */
 	CDB_NTABLES
 };
+/* The tables of DNS data, which eviction samples and dumps print as
+ * records; MTA-STS policies are few and small and are never evicted. */
+#define CDB_NDNS CDB_STS
 
 typedef struct cdb cdb;
 
@@ -70,6 +74,10 @@ int cache_put_entry(cache *c, enum cdb_table t, const uint8_t *key,
 /* store.c: fetch and check one value; a bad one is counted and deleted. */
 int cache_get_entry(cache *c, enum cdb_table t, const uint8_t *key,
     size_t klen, region *reg, centry *ce);
+
+/* sts.c: check and decode a stored MTA-STS policy (body points into
+ * val).  0 or MX_EFORMAT. */
+int cache_sts_decode(const uint8_t *val, size_t vlen, cache_sts *out);
 
 uint32_t cache_key_slot(const uint8_t *key, size_t klen);
 

@@ -32,7 +32,7 @@
 #define MIN_MAP (1u << 20)
 
 static const char *const table_name[CDB_NTABLES] = {
-	"answers", "nsec", "nsec3", "soa",
+	"answers", "nsec", "nsec3", "soa", "sts",
 };
 static const uint8_t version_key[] = { 'v', 'e', 'r', 's', 'i', 'o', 'n' };
 static const uint8_t context_key[] = { 'c', 'o', 'n', 't', 'e', 'x', 't' };
@@ -660,7 +660,7 @@ static int
 evict_round(cache *c, MDB_txn *txn, victim *vs)
 {
 	cdb *d = c->db;
-	enum cdb_table t = (enum cdb_table)(rnd(d) % CDB_NTABLES);
+	enum cdb_table t = (enum cdb_table)(rnd(d) % CDB_NDNS);
 	MDB_cursor *cur;
 	MDB_stat st;
 	MDB_val k, v;

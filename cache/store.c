@@ -373,7 +373,7 @@ cache_dump(cache *c, FILE *f, time_t now)
 	dump_ctx d = { c, f, now, CDB_ANS };
 	int rc = 0;
 
-	for (int t = 0; t < CDB_NTABLES && rc == 0; t++) {
+	for (int t = 0; t < CDB_NDNS && rc == 0; t++) {
 		d.t = (enum cdb_table)t;
 		rc = cdb_each(c, d.t, dump_one, &d);
 	}

@@ -182,7 +182,15 @@ cfg_default_paths(struct mxsec_config *cfg, uid_t euid)
 		cfg->cache_dir = cfg_strdupf("/tmp/mxsec-%lu/cache",
 		    (unsigned long)euid);
 done:
-	return cfg->api_socket != NULL && cfg->cache_dir != NULL ? 0 : MX_ENOMEM;
+	if (cfg->api_socket != NULL) {
+		/* The socketmap socket sits beside the API socket. */
+		const char *slash = strrchr(cfg->api_socket, '/');
+		cfg->policy_socket = cfg_strdupf("%.*s/%s",
+		    (int)(slash - cfg->api_socket), cfg->api_socket,
+		    CFG_POLICY_SOCKET_NAME);
+	}
+	return cfg->api_socket != NULL && cfg->cache_dir != NULL &&
+	    cfg->policy_socket != NULL ? 0 : MX_ENOMEM;
 }
 
 static void
@@ -224,6 +232,12 @@ config_init_defaults_uid(struct mxsec_config *cfg, uid_t euid)
 	cfg->aggressive_nsec = true;
 	cfg->api_max_clients = 4096;
 	cfg->insecure_mx_dane = true;
+	cfg->sts = true;
+	cfg->sts_fetch_timeout = 10;
+	cfg->sts_refresh_interval = 3600;
+	cfg->sts_ca_file = strdup(CFG_STS_CA_FILE);
+	if (cfg->sts_ca_file == NULL)
+		goto fail;
 	cfg->log_target = LOG_TARGET_SYSLOG;
 	cfg->log_level = LOG_LEVEL_NOTICE;
 	cfg->listen_dns.v = calloc(2, sizeof(*cfg->listen_dns.v));
@@ -262,6 +276,8 @@ config_free(struct mxsec_config *cfg)
 	free(cfg->user);
 	free(cfg->chroot);
 	free(cfg->api_group);
+	free(cfg->policy_socket);
+	free(cfg->sts_ca_file);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -482,6 +498,19 @@ cfg_check(struct cfg_parser *p)
 		    "cache-min-ttl %lu is above cache-max-ttl %lu",
 		    (unsigned long)cfg->cache_min_ttl,
 		    (unsigned long)cfg->cache_max_ttl);
+	}
+	/* The socketmap socket follows a configured API socket into its
+	 * directory, unless it is configured itself. */
+	if (p->seen[CFG_K_API_SOCKET] && !p->seen[CFG_K_POLICY_SOCKET] &&
+	    strcmp(cfg->api_socket, "none") != 0) {
+		const char *slash = strrchr(cfg->api_socket, '/');
+		char *ps = slash == NULL ? strdup(CFG_POLICY_SOCKET_NAME) :
+		    cfg_strdupf("%.*s/%s", (int)(slash - cfg->api_socket),
+		    cfg->api_socket, CFG_POLICY_SOCKET_NAME);
+		if (ps == NULL)
+			return cfg_fail_nomem(p);
+		free(p->cfg->policy_socket);
+		p->cfg->policy_socket = ps;
 	}
 	return 0;
 }

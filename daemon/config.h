@@ -42,6 +42,8 @@ enum cfg_mode {
 #define CFG_DNS_PORT           53
 #define CFG_FILE_MAX           (1024 * 1024)  /* larger input is refused */
 #define CFG_SOCKET_NAME        "mxsecd.sock"
+#define CFG_POLICY_SOCKET_NAME "policy.sock"
+#define CFG_STS_CA_FILE        "/etc/ssl/certs/ca-certificates.crt"
 
 /* An address with port.  line is the configuration line that gave it, for
  * messages about it later (a failed bind); 0 for built-in defaults. */
@@ -112,6 +114,15 @@ struct mxsec_config {
 	uint32_t api_max_clients;         /* default 4096 */
 	bool insecure_mx_dane;            /* insecure-mx-policy dane (default)
 	                                     or may */
+	/* The TLS policy service (doc/postfix.md, doc/mta-sts.md). */
+	char *policy_socket;              /* always set; "none": no socketmap */
+	bool sts;                         /* MTA-STS: default true */
+	char *sts_ca_file;                /* always set */
+	bool sts_ca_file_set;             /* given in the file */
+	uint32_t sts_fetch_timeout;       /* seconds: 10 */
+	uint32_t sts_refresh_interval;    /* seconds: 3600 */
+	bool policy_tlsrpt;               /* Postfix 3.10 TLS-RPT attributes:
+	                                     default false */
 	enum log_target log_target;   /* default syslog ('mxsecd -f' overrides) */
 	enum log_level log_level;     /* default notice ('mxsecd -d' overrides) */
 	char *user;                   /* NULL: as root 'mxsec' or 'nobody', else

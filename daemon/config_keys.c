@@ -103,6 +103,22 @@ cfg_key_u32(struct cfg_parser *p, const struct cfg_span *v, size_t n)
 	return 0;
 }
 
+/* A number of seconds from 1 to the key's limit. */
+static int
+cfg_key_seconds(struct cfg_parser *p, const struct cfg_span *v, size_t n)
+{
+	char shown[CFG_SHOW_MAX];
+	uint32_t *field = cfg_field(p);
+	uint64_t val;
+
+	if (cfg_parse_uint(&v[0], p->key->limit, &val) != 0 || val == 0)
+		return cfg_fail(p, "expected a number of seconds from 1 to %lu, "
+		    "got '%s'", (unsigned long)p->key->limit,
+		    CFG_SHOW(&v[0], shown));
+	*field = (uint32_t)val;
+	return 0;
+}
+
 /* SIZE: a number of bytes, or with K, M, G or T (powers of 1024). */
 static int
 cfg_parse_size(const struct cfg_span *s, uint64_t *out)
@@ -248,6 +264,13 @@ cfg_key_api_socket(struct cfg_parser *p, const struct cfg_span *v, size_t n)
 	/* bind() takes at most sun_path minus its NUL. */
 	return cfg_dup_path(p, &v[0],
 	    sizeof(((struct sockaddr_un *)0)->sun_path) - 1, cfg_field(p));
+}
+
+static int
+cfg_key_sts_ca_file(struct cfg_parser *p, const struct cfg_span *v, size_t n)
+{
+	p->cfg->sts_ca_file_set = true;
+	return cfg_dup_path(p, &v[0], PATH_MAX - 1, &p->cfg->sts_ca_file);
 }
 
 static int
@@ -614,4 +637,16 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	[CFG_K_USER] = { "user", CFG_ONE(cfg_key_user), 0, 0 },
 	[CFG_K_CHROOT] = { "chroot", CFG_ONE(cfg_key_chroot),
 	    CFG_FIELD(chroot), 0 },
+	[CFG_K_POLICY_SOCKET] = { "policy-socket", CFG_ONE(cfg_key_api_socket),
+	    CFG_FIELD(policy_socket), 0 },
+	[CFG_K_POLICY_TLSRPT] = { "policy-tlsrpt", CFG_ONE(cfg_key_bool),
+	    CFG_FIELD(policy_tlsrpt), 0 },
+	[CFG_K_STS] = { "sts", CFG_ONE(cfg_key_bool), CFG_FIELD(sts), 0 },
+	[CFG_K_STS_CA_FILE] = { "sts-ca-file", CFG_ONE(cfg_key_sts_ca_file),
+	    0, 0 },
+	[CFG_K_STS_FETCH_TIMEOUT] = { "sts-fetch-timeout",
+	    CFG_ONE(cfg_key_seconds), CFG_FIELD(sts_fetch_timeout), 300 },
+	[CFG_K_STS_REFRESH_INTERVAL] = { "sts-refresh-interval",
+	    CFG_ONE(cfg_key_seconds), CFG_FIELD(sts_refresh_interval),
+	    31557600 },
 };

@@ -27,6 +27,8 @@
 #include "rfc5011.h"
 #include "rrtype.h"
 #include "serve.h"
+#include "sockmap.h"
+#include "stssvc.h"
 #include "ta.h"
 
 #define UPSTREAMS_LISTED 64
@@ -231,6 +233,33 @@ do_stats(serve *s, size_t *outlen)
 		jw_kint(&w, "errors", (int64_t)as.errors);
 		jw_kint(&w, "control", (int64_t)as.control);
 		jw_kint(&w, "denied", (int64_t)as.denied);
+		jw_obj_close(&w);
+	}
+	if (serve_sockmap(s) != NULL || serve_sts(s) != NULL) {
+		jw_key(&w, "policy");
+		jw_obj_open(&w);
+		if (serve_sockmap(s) != NULL) {
+			sockmap_stats ms;
+			sockmap_get_stats(serve_sockmap(s), &ms);
+			jw_kint(&w, "clients", (int64_t)ms.clients);
+			jw_kint(&w, "connected", ms.connected);
+			jw_kint(&w, "requests", (int64_t)ms.requests);
+			jw_kint(&w, "ok", (int64_t)ms.ok);
+			jw_kint(&w, "notfound", (int64_t)ms.notfound);
+			jw_kint(&w, "temp", (int64_t)ms.temp);
+			jw_kint(&w, "perm", (int64_t)ms.perm);
+			jw_kint(&w, "timeouts", (int64_t)ms.timeouts);
+			jw_kint(&w, "bad", (int64_t)ms.bad);
+		}
+		if (serve_sts(s) != NULL) {
+			sts_svc_stats ss;
+			sts_svc_get_stats(serve_sts(s), &ss);
+			jw_kint(&w, "sts_lookups", (int64_t)ss.lookups);
+			jw_kint(&w, "sts_cached", (int64_t)ss.cached);
+			jw_kint(&w, "sts_fetches", (int64_t)ss.fetches);
+			jw_kint(&w, "sts_fetch_errors", (int64_t)ss.fetch_errors);
+			jw_kint(&w, "sts_refreshes", (int64_t)ss.refreshes);
+		}
 		jw_obj_close(&w);
 	}
 	if (serve_dnsl(s) != NULL) {

@@ -22,7 +22,11 @@
 #include "engine.h"
 #include "edgeclock.h"
 #include "err.h"
+#include "httpsget.h"
 #include "log.h"
+#include "polsvc.h"
+#include "sockmap.h"
+#include "stssvc.h"
 #include "name.h"
 #include "privs.h"
 #include "rrtype.h"
@@ -49,6 +53,9 @@ struct serve {
 	eng *eng;
 	dnsl *dl;
 	apisrv *api;
+	sts_svc *sts;             /* MTA-STS (NULL: sts no) */
+	pol_svc *pol;             /* the TLS policy service */
+	sockmap_srv *sm;          /* its socketmap socket (NULL: none) */
 	autotrust *at;
 	struct event *tick;
 	cache *cache;
@@ -364,6 +371,9 @@ start_api(serve *s, struct event_base *base, const struct mxsec_config *cfg,
 		.max_output = 4u << 20,
 		.idle_timeout_s = 300,
 		.dane_timeout_ms = 10000,
+		/* After the policy service's own deadline (policy_configs). */
+		.policy_timeout_ms = 10000 + 2000 +
+		    (cfg->sts_fetch_timeout > 10 ? cfg->sts_fetch_timeout - 10 : 0) * 1000 + 3000,
 		.dane_hot_ms = 1000,
 		.insecure_mx_dane = cfg->insecure_mx_dane,
 		.version = MXSEC_VERSION,
@@ -381,6 +391,97 @@ start_api(serve *s, struct event_base *base, const struct mxsec_config *cfg,
 		ac.gid = g->gr_gid;
 	}
 	return apisrv_new(base, &ac, &ar, &s->api, err, errlen);
+}
+
+/* The trust store for MTA-STS fetches.  A CA file given in the
+ * configuration must load; the built-in default may be missing (no
+ * ca-certificates package): MTA-STS is then off, with a warning. */
+static int
+sts_tls(const struct mxsec_config *cfg, bool started, hget_ctx **out,
+    char *err, size_t errlen)
+{
+	char why[300];
+	const char *path = started ? privs_path(cfg->sts_ca_file) : cfg->sts_ca_file;
+
+	*out = NULL;
+	if (!cfg->sts)
+		return 0;
+	if (hget_ctx_new(path, out, why, sizeof(why)) == 0)
+		return 0;
+	if (cfg->sts_ca_file_set && !started) {
+		snprintf(err, errlen, "sts-ca-file %s: %s", cfg->sts_ca_file, why);
+		return MX_EINVAL;
+	}
+	log_msg(LOG_LEVEL_WARNING, "sts-ca-file %s: %s: MTA-STS policies cannot "
+	    "be fetched", cfg->sts_ca_file, why);
+	return 0;
+}
+
+static void
+sts_log(bool failure, const char *line)
+{
+	log_msg(failure ? LOG_LEVEL_WARNING : LOG_LEVEL_NOTICE, "%s", line);
+}
+
+static void
+policy_configs(serve *s, const struct mxsec_config *cfg, sts_svc_config *sc,
+    pol_svc_config *pc)
+{
+	(void)s;
+	memset(sc, 0, sizeof(*sc));
+	sc->fetch_timeout_ms = cfg->sts_fetch_timeout * 1000u;
+	sc->refresh_interval_s = cfg->sts_refresh_interval;
+	sc->max_fetches = 64;
+	sc->allow_loopback = cfg->query_loopback;
+	sc->log = sts_log;
+	memset(pc, 0, sizeof(*pc));
+	pc->tlsrpt_attrs = cfg->policy_tlsrpt;
+	pc->insecure_mx_dane = cfg->insecure_mx_dane;
+	/* DANE has 10 s; a fetch its own timeout, after the TXT lookup. */
+	pc->deadline_ms = 12000;
+	if (cfg->sts_fetch_timeout * 1000u + 2000u > pc->deadline_ms)
+		pc->deadline_ms = cfg->sts_fetch_timeout * 1000u + 2000u;
+}
+
+/* The TLS policy service: MTA-STS, the policy logic, the socketmap
+ * socket, and the API's STS and POLICY verbs. */
+static int
+start_policy(serve *s, struct event_base *base, const struct mxsec_config *cfg,
+    char *err, size_t errlen)
+{
+	api_resolver ar = { s, api_resolve, api_cancel };
+	sts_svc_config sc;
+	pol_svc_config pc;
+	hget_ctx *tls = NULL;
+	int rc;
+
+	policy_configs(s, cfg, &sc, &pc);
+	if ((rc = sts_tls(cfg, false, &tls, err, errlen)) != 0)
+		return rc;
+	if (cfg->sts && (rc = sts_svc_new(base, &sc, &ar, tls, s->cache, &s->sts)) != 0)
+		return rc;
+	if ((rc = pol_svc_new(base, &pc, &ar, s->sts, &s->pol)) != 0)
+		return rc;
+	if (s->api != NULL) {
+		api_policy ap;
+		pol_svc_api(s->pol, &ap);
+		apisrv_set_policy(s->api, &ap);
+	}
+	if (strcmp(cfg->policy_socket, "none") == 0)
+		return 0;
+	sockmap_config smc = {
+		.path = cfg->policy_socket,
+		/* Postfix's smtp(8) runs as postfix; what the socket tells is
+		 * public DNS and web data. */
+		.mode = 0666,
+		.gid = (gid_t)-1,
+		.max_clients = 1024,
+		.timeout_ms = pc.deadline_ms + 3000,
+		.idle_timeout_s = 300,
+	};
+	sockmap_backend be;
+	pol_svc_sockmap(s->pol, &be);
+	return sockmap_new(base, &smc, &be, &s->sm, err, errlen);
 }
 
 /* Can this address be bound at all (port 0, UDP)?  Only EADDRNOTAVAIL
@@ -666,6 +767,8 @@ serve_start(struct event_base *base, const struct mxsec_config *cfg,
 		api_control ctl = { s, control_run };
 		apisrv_set_control(s->api, &ctl);
 	}
+	if ((rc = start_policy(s, base, cfg, err, errlen)) != 0)
+		goto fail;
 
 	struct timeval second = { 1, 0 };
 	s->tick = event_new(base, -1, EV_PERSIST, on_tick, s);
@@ -740,8 +843,30 @@ restart_only(const struct mxsec_config *o, const struct mxsec_config *n,
 	DIFF(o->log_target != n->log_target, "log");
 	DIFF(!str_eq(o->user, n->user), "user");
 	DIFF(!str_eq(o->chroot, n->chroot), "chroot");
+	DIFF(!str_eq(o->policy_socket, n->policy_socket), "policy-socket");
+	DIFF(o->sts != n->sts, "sts");
 #undef DIFF
 	return k;
+}
+
+/* Timeouts, intervals, attributes, and the CA file read again (a new
+ * ca-certificates bundle takes effect at reload). */
+static void
+reconfigure_policy(serve *s, const struct mxsec_config *cfg)
+{
+	sts_svc_config sc;
+	pol_svc_config pc;
+	hget_ctx *tls = NULL;
+	char err[300];
+
+	policy_configs(s, cfg, &sc, &pc);
+	if (s->pol != NULL)
+		pol_svc_set_config(s->pol, &pc);
+	if (s->sts == NULL)
+		return;
+	sts_svc_set_config(s->sts, &sc);
+	if (sts_tls(cfg, true, &tls, err, sizeof(err)) == 0 && tls != NULL)
+		sts_svc_set_tls(s->sts, tls);
 }
 
 int
@@ -778,6 +903,7 @@ serve_reconfigure(serve *s, const struct mxsec_config *old,
 	ta_store_init(&hold.tas);
 	if (s->api != NULL)
 		apisrv_set_insecure_mx_dane(s->api, cfg->insecure_mx_dane);
+	reconfigure_policy(s, cfg);
 	rep->anchors_changed = changed;
 	serve_hot_clear(s);
 	if (changed) {
@@ -825,12 +951,17 @@ serve_quiesce(serve *s)
 {
 	dnsl_quiesce(s->dl);
 	apisrv_quiesce(s->api);
+	if (s->sm != NULL)
+		sockmap_quiesce(s->sm);
 }
 
 size_t
 serve_busy(serve *s)
 {
 	size_t n = apisrv_busy(s->api);
+
+	if (s->sm != NULL)
+		n += sockmap_busy(s->sm);
 
 	if (s->dl != NULL) {
 		dnsl_stats ds;
@@ -854,6 +985,8 @@ void serve_hot_clear(serve *s) { dnsl_hot_clear(s->dl); apisrv_hot_clear(s->api)
 autotrust *serve_autotrust(serve *s) { return s->at; }
 const ta_store *serve_anchors(serve *s) { return &s->tas; }
 apisrv *serve_apisrv(serve *s) { return s->api; }
+sockmap_srv *serve_sockmap(serve *s) { return s->sm; }
+sts_svc *serve_sts(serve *s) { return s->sts; }
 dnsl *serve_dnsl(serve *s) { return s->dl; }
 time_t serve_started(serve *s) { return s->started; }
 
@@ -869,6 +1002,12 @@ serve_stop(serve *s)
 	 * engine goes. */
 	dnsl_free(s->dl);
 	apisrv_free(s->api);
+	/* Both servers cancel their policy jobs; then the services go,
+	 * cancelling their engine lookups. */
+	if (s->sm != NULL)
+		sockmap_free(s->sm);
+	pol_svc_free(s->pol);
+	sts_svc_free(s->sts);
 	autotrust_free(s->at);
 	eng_free(s->eng);
 	if (s->commit != NULL)

@@ -76,6 +76,8 @@ void serve_hot_clear(serve *s);
 struct autotrust *serve_autotrust(serve *s);     /* NULL: static anchors */
 const struct ta_store *serve_anchors(serve *s);  /* configured, when static */
 struct apisrv *serve_apisrv(serve *s);           /* NULL: api-socket none */
+struct sockmap_srv *serve_sockmap(serve *s);     /* NULL: policy-socket none */
+struct sts_svc *serve_sts(serve *s);             /* NULL: sts no */
 struct dnsl *serve_dnsl(serve *s);               /* NULL: listen-dns none */
 time_t serve_started(serve *s);
 

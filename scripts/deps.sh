@@ -11,7 +11,7 @@ build_pkgs=(meson ninja-build gcc pkg-config libssl-dev libevent-dev liblmdb-dev
 test_pkgs=(libcmocka-dev clang libclang-rt-14-dev nsd unbound bind9-utils
 	bind9-dnsutils knot-dnsutils ldnsutils openssl faketime
 	python3-dnspython man-db groff-base iproute2 procps dnsperf
-	postfix python3-aiosmtpd)
+	postfix python3-aiosmtpd nginx)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

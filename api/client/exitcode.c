@@ -27,6 +27,7 @@ exit_for_dane(const struct mxsec_dane *d)
 	switch (d->result) {
 	case MXSEC_RESULT_NXDOMAIN:
 	case MXSEC_RESULT_NULL_MX:
+	case MXSEC_RESULT_NO_SERVICE:
 		return EXIT_NOTEXIST;
 	case MXSEC_RESULT_DEFER:
 		return d->mx_status == MXSEC_BOGUS ? EXIT_BOGUS : EXIT_DEFER;
@@ -54,6 +55,49 @@ exit_for_dane(const struct mxsec_dane *d)
 	if (defer)
 		return EXIT_DEFER;
 	return notdane ? EXIT_INSECURE : EXIT_SECURE;
+}
+
+int
+exit_for_tlsrpt(const struct mxsec_tlsrpt *t)
+{
+	switch (t->result) {
+	case MXSEC_TLSRPT_FOUND:
+		return EXIT_SECURE;
+	case MXSEC_TLSRPT_NONE:
+	case MXSEC_TLSRPT_INVALID:
+		return EXIT_INSECURE;
+	case MXSEC_TLSRPT_DEFER:
+		return EXIT_DEFER;
+	}
+	return EXIT_PROTOCOL;
+}
+
+int
+exit_for_sts(const struct mxsec_sts *s)
+{
+	switch (s->result) {
+	case MXSEC_STS_POLICY:
+		return EXIT_SECURE;
+	case MXSEC_STS_NONE:
+		return EXIT_INSECURE;
+	case MXSEC_STS_TEMP:
+		return EXIT_DEFER;
+	}
+	return EXIT_PROTOCOL;
+}
+
+int
+exit_for_policy(const struct mxsec_policy *p)
+{
+	switch (p->status) {
+	case MXSEC_POLICY_OK:
+		return EXIT_SECURE;
+	case MXSEC_POLICY_NOTFOUND:
+		return EXIT_INSECURE;
+	case MXSEC_POLICY_TEMP:
+		return EXIT_DEFER;
+	}
+	return EXIT_PROTOCOL;
 }
 
 int

@@ -21,7 +21,14 @@ enum {
 };
 
 int exit_for_answer(const struct mxsec_answer *a);
-int exit_for_dane(const struct mxsec_dane *d);
+int exit_for_dane(const struct mxsec_dane *d);   /* also SRV */
+/* found 0; none or invalid 1 (RFC 8460 3: an invalid record is no
+ * record); defer 3 */
+int exit_for_tlsrpt(const struct mxsec_tlsrpt *t);
+/* a policy (any mode) 0; none 1; temp 3 */
+int exit_for_sts(const struct mxsec_sts *s);
+/* OK 0; NOTFOUND 1; TEMP 3 */
+int exit_for_policy(const struct mxsec_policy *p);
 /* For a failed call's MXSEC_E* code. */
 int exit_for_error(int code);
 

@@ -524,3 +524,81 @@ mxsec_dane(mxsec *h, const char *domain, unsigned port,
 		snprintf(line, sizeof(line), "DANE %s %u", domain, port);
 	return client_call(h, line, NULL, out);
 }
+
+/* "VERB arg" for the one-argument verbs; its reply line (free() it). */
+static int
+verb_request(mxsec *h, const char *verb, const char *what, const char *arg,
+    char **reply, size_t *len)
+{
+	char line[MXSEC_LINE_MAX + 1];
+	int rc;
+
+	*reply = NULL;
+	if ((rc = check_token(h, what, arg)) != 0)
+		return rc;
+	snprintf(line, sizeof(line), "%s %s", verb, arg);
+	return client_request(h, line, reply, len);
+}
+
+/* After parsing: a reply that does not parse may be the tail of
+ * another, so the connection goes. */
+static int
+parsed(mxsec *h, char *reply, int rc)
+{
+	free(reply);
+	if (rc == MXSEC_EPROTO)
+		client_disconnect(h);
+	return rc;
+}
+
+int
+mxsec_srv(mxsec *h, const char *name, struct mxsec_dane **out)
+{
+	char *reply;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if ((rc = verb_request(h, "SRV", "name", name, &reply, &len)) != 0)
+		return rc;
+	return parsed(h, reply, mxsec_parse_dane(h, reply, len, out));
+}
+
+int
+mxsec_tlsrpt(mxsec *h, const char *domain, struct mxsec_tlsrpt **out)
+{
+	char *reply;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if ((rc = verb_request(h, "TLSRPT", "domain", domain, &reply, &len)) != 0)
+		return rc;
+	return parsed(h, reply, mxsec_parse_tlsrpt(h, reply, len, out));
+}
+
+int
+mxsec_sts(mxsec *h, const char *domain, struct mxsec_sts **out)
+{
+	char *reply;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if ((rc = verb_request(h, "STS", "domain", domain, &reply, &len)) != 0)
+		return rc;
+	return parsed(h, reply, mxsec_parse_sts(h, reply, len, out));
+}
+
+int
+mxsec_policy(mxsec *h, const char *domain, struct mxsec_policy **out)
+{
+	char *reply;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if ((rc = verb_request(h, "POLICY", "domain", domain, &reply, &len)) != 0)
+		return rc;
+	return parsed(h, reply, mxsec_parse_policy(h, reply, len, out));
+}

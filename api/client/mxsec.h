@@ -30,8 +30,10 @@
  *   and fails at once if the daemon is not there.
  * - Writing to a socket the daemon closed does not raise SIGPIPE.
  * - Result structures are plain data owned by the caller: free each with
- *   its own function (mxsec_answer_free(), mxsec_dane_free()), never with
- *   free().  Their strings stay valid until then, and do not depend on the
+ *   its own function (mxsec_answer_free(), mxsec_dane_free(), ...), never
+ *   with free().  Fields marked "added in" were appended to their struct
+ *   in that version: code that indexes arrays of a struct (hosts) must be
+ *   rebuilt against the new header.  Their strings stay valid until then, and do not depend on the
  *   handle: a result may outlive mxsec_close().
  * - Strings in results are NUL-terminated UTF-8 as the daemon sent them
  *   (names in presentation form, fully qualified, with the trailing dot).
@@ -87,12 +89,14 @@ enum mxsec_status {
 	MXSEC_INDETERMINATE,
 };
 
-/* Outcome of the MX step of a DANE lookup. */
+/* Outcome of the MX (SRV) step of a DANE (SRV) lookup. */
 enum mxsec_result {
 	MXSEC_RESULT_OK = 1,      /* see the hosts */
-	MXSEC_RESULT_NXDOMAIN,    /* the domain does not exist: bounce */
+	MXSEC_RESULT_NXDOMAIN,    /* the domain does not exist: bounce; SRV:
+	                             no SRV records (NXDOMAIN or NODATA) */
 	MXSEC_RESULT_NULL_MX,     /* null MX (RFC 7505): bounce */
 	MXSEC_RESULT_DEFER,       /* the MX lookup failed or was bogus: try later */
+	MXSEC_RESULT_NO_SERVICE,  /* SRV: target "." (RFC 2782): not offered */
 };
 
 /* What an MTA does with one MX host (RFC 7672 2.2). */
@@ -189,6 +193,11 @@ struct mxsec_host {
 	size_t ntlsa;
 	enum mxsec_verdict verdict;
 	char *reason;             /* NULL if absent */
+	/* Added in 0.2 */
+	char *tlsrpt_result;      /* RFC 8460 4.3.2 result type of a failure
+	                             ("dnssec-invalid", "tlsa-invalid",
+	                             "dane-required"), or NULL */
+	uint16_t priority, weight, port;  /* SRV replies only (0 otherwise) */
 };
 
 /* The reply to DANE domain [port]. */
@@ -203,6 +212,82 @@ struct mxsec_dane {
 	char *reason;                     /* NULL if absent */
 	struct mxsec_host *hosts;         /* in preference order; none unless OK */
 	size_t nhosts;
+	/* Added in 0.2 */
+	char *tlsrpt_result;              /* "dnssec-invalid" or NULL */
+	char *service;                    /* SRV replies: _service._tcp.domain.
+	                                     (then port is 0); NULL otherwise */
+};
+
+/* The reply to TLSRPT domain (RFC 8460 3). */
+enum mxsec_tlsrpt_result {
+	MXSEC_TLSRPT_FOUND = 1,   /* a valid v=TLSRPTv1 record: see rua */
+	MXSEC_TLSRPT_NONE,        /* no record (NXDOMAIN, NODATA, none v=TLSRPTv1) */
+	MXSEC_TLSRPT_INVALID,     /* a v=TLSRPTv1 record that does not parse */
+	MXSEC_TLSRPT_DEFER,       /* the lookup failed or was bogus */
+};
+
+struct mxsec_tlsrpt {
+	char *name;               /* _smtp._tls.domain. */
+	enum mxsec_status status;
+	char *rcode;
+	enum mxsec_tlsrpt_result result;
+	char **rua;               /* report URIs, FOUND only */
+	size_t nrua;
+	char *reason;             /* NULL if absent */
+};
+
+/* The reply to STS domain: the MTA-STS policy (RFC 8461). */
+enum mxsec_sts_result {
+	MXSEC_STS_POLICY = 1,     /* a policy: see mode, mx, ... */
+	MXSEC_STS_NONE,           /* the domain has no MTA-STS policy */
+	MXSEC_STS_TEMP,           /* could not tell now: try later */
+};
+
+struct mxsec_sts {
+	char *domain;
+	enum mxsec_sts_result result;
+	char *reason;             /* NULL if absent */
+	char *txt_status;         /* "secure", "insecure", ...; NULL if absent */
+	char *txt_id;             /* id= of the _mta-sts TXT record, or NULL */
+	int has_policy;           /* the fields below are set */
+	char *mode;               /* "enforce", "testing", "none" */
+	uint32_t max_age;
+	char **mx;                /* mx patterns as published */
+	size_t nmx;
+	char *policy_id;
+	char *source;             /* "fetched", "cache", or NULL */
+	int64_t fetched_at;       /* Unix time; 0 if absent */
+	int64_t age, expires_in;  /* seconds; 0 if absent */
+};
+
+/* The reply to POLICY domain: what the socketmap gives Postfix. */
+enum mxsec_policy_status {
+	MXSEC_POLICY_OK = 1,      /* a policy: see policy and reply */
+	MXSEC_POLICY_NOTFOUND,    /* Postfix's default applies */
+	MXSEC_POLICY_TEMP,        /* try later */
+};
+
+struct mxsec_policy_host {
+	char *name;
+	char *verdict;            /* "dane", "encrypt", "may", "defer" */
+	char *tlsrpt_result;      /* NULL if none */
+};
+
+struct mxsec_policy {
+	char *domain;
+	enum mxsec_policy_status status;
+	char *policy;             /* "dane-only", "dane", "secure", ... or NULL */
+	char *reply;              /* the socketmap reply, e.g. "OK dane-only" */
+	char *source;             /* "dane", "sts", "dnssec", or NULL */
+	char **reasons;
+	size_t nreasons;
+	char *dane_result;        /* of the "dane" summary; NULL if absent */
+	char *dane_mx_status;
+	struct mxsec_policy_host *dane_hosts;
+	size_t ndane_hosts;
+	char *sts_result;         /* of the "sts" summary; NULL if absent */
+	char *sts_mode;
+	char *sts_source;
 };
 
 /*
@@ -262,6 +347,24 @@ MXSEC_API int mxsec_tlsa(mxsec *h, const char *host, unsigned port,
 MXSEC_API int mxsec_dane(mxsec *h, const char *domain, unsigned port,
     struct mxsec_dane **out);
 
+/* DANE for SRV (RFC 7673): name is _service._tcp.domain, one of the mail
+ * services _submission, _submissions, _imap, _imaps, _pop3, _pop3s.  The
+ * reply is a DANE reply with service set, and port, priority and weight
+ * per host. */
+MXSEC_API int mxsec_srv(mxsec *h, const char *name, struct mxsec_dane **out);
+
+/* TLSRPT domain: the TLS-RPT record of a domain.  Free with
+ * mxsec_tlsrpt_free(). */
+MXSEC_API int mxsec_tlsrpt(mxsec *h, const char *domain,
+    struct mxsec_tlsrpt **out);
+
+/* STS domain and POLICY domain (the daemon's TLS policy service; without
+ * one they give MXSEC_ESERVER, "unavailable").  Fields the library does
+ * not know are ignored. */
+MXSEC_API int mxsec_sts(mxsec *h, const char *domain, struct mxsec_sts **out);
+MXSEC_API int mxsec_policy(mxsec *h, const char *domain,
+    struct mxsec_policy **out);
+
 /*
  * Send one request line (without its newline) and return the reply line
  * as the daemon sent it, NUL-terminated and without its newline, in
@@ -281,6 +384,12 @@ MXSEC_API int mxsec_parse_answer(mxsec *h, const char *json, size_t len,
     struct mxsec_answer **out);
 MXSEC_API int mxsec_parse_dane(mxsec *h, const char *json, size_t len,
     struct mxsec_dane **out);
+MXSEC_API int mxsec_parse_tlsrpt(mxsec *h, const char *json, size_t len,
+    struct mxsec_tlsrpt **out);
+MXSEC_API int mxsec_parse_sts(mxsec *h, const char *json, size_t len,
+    struct mxsec_sts **out);
+MXSEC_API int mxsec_parse_policy(mxsec *h, const char *json, size_t len,
+    struct mxsec_policy **out);
 /* A PING reply; *version as for mxsec_ping() (version may be NULL). */
 MXSEC_API int mxsec_parse_ping(mxsec *h, const char *json, size_t len,
     char **version);
@@ -336,12 +445,18 @@ MXSEC_API void mxsec_ta_free(struct mxsec_ta *v, size_t n);
 
 MXSEC_API void mxsec_answer_free(struct mxsec_answer *a);
 MXSEC_API void mxsec_dane_free(struct mxsec_dane *d);
+MXSEC_API void mxsec_tlsrpt_free(struct mxsec_tlsrpt *t);
+MXSEC_API void mxsec_sts_free(struct mxsec_sts *s);
+MXSEC_API void mxsec_policy_free(struct mxsec_policy *p);
 
 /* Protocol names of the enums ("secure", "null-mx", "dane"); "none" or
  * "?" for values outside them. */
 MXSEC_API const char *mxsec_status_name(enum mxsec_status s);
 MXSEC_API const char *mxsec_result_name(enum mxsec_result r);
 MXSEC_API const char *mxsec_verdict_name(enum mxsec_verdict v);
+MXSEC_API const char *mxsec_tlsrpt_result_name(enum mxsec_tlsrpt_result r);
+MXSEC_API const char *mxsec_sts_result_name(enum mxsec_sts_result r);
+MXSEC_API const char *mxsec_policy_status_name(enum mxsec_policy_status s);
 
 #ifdef __cplusplus
 }

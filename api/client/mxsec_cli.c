@@ -27,6 +27,10 @@ usage(FILE *f)
 	    "  tlsa NAME | tlsa HOST [PORT]\n"
 	    "  query TYPE NAME            any type: TXT, SRV, TYPE65, ...\n"
 	    "  dane DOMAIN [PORT]         the RFC 7672 lookup for a mail domain\n"
+	    "  srv _SERVICE._tcp.DOMAIN   DANE for a mail service's SRV hosts (RFC 7673)\n"
+	    "  tlsrpt DOMAIN              the TLS-RPT record (RFC 8460)\n"
+	    "  sts DOMAIN                 the MTA-STS policy (RFC 8461)\n"
+	    "  policy DOMAIN              the TLS policy the socketmap gives Postfix\n"
 	    "control (root or the daemon's user):\n"
 	    "  stats                      counters of the daemon\n"
 	    "  flush NAME | flush --subtree NAME | flush --all\n"
@@ -41,6 +45,7 @@ usage(FILE *f)
 	    "  -h, --help                 this text\n"
 	    "  -V, --version              the version\n"
 	    "exit: 0 secure, 1 insecure, 2 bogus, 3 failed, 4 does not exist,\n"
+	    "      (tlsrpt, sts, policy: 0 found, 1 none, 3 try later)\n"
 	    "      64 usage, 69 daemon unreachable, 70 protocol error,\n"
 	    "      77 control request denied\n");
 }
@@ -126,11 +131,15 @@ or_dash(const char *s)
 }
 
 static void
-print_host(const struct mxsec_host *x)
+print_host(const struct mxsec_host *x, int srv)
 {
-	printf("\n%5u  %s%s%s\n", x->preference, x->name,
-	    x->implicit ? "  (implicit MX)" : "",
-	    x->insecure_mx ? "  (insecure MX)" : "");
+	if (srv)
+		printf("\n%5u %u  %s port %u\n", x->priority, x->weight,
+		    x->name, x->port);
+	else
+		printf("\n%5u  %s%s%s\n", x->preference, x->name,
+		    x->implicit ? "  (implicit MX)" : "",
+		    x->insecure_mx ? "  (insecure MX)" : "");
 	if (x->ncname > 0) {
 		printf("       cname     ");
 		for (size_t k = 0; k < x->ncname; k++)
@@ -149,6 +158,8 @@ print_host(const struct mxsec_host *x)
 		printf("       tlsa      (not looked up)\n");
 	printf("       verdict   %-13s %s\n", mxsec_verdict_name(x->verdict),
 	    or_dash(x->reason));
+	if (x->tlsrpt_result != NULL)
+		printf("       tlsrpt    %s\n", x->tlsrpt_result);
 	for (size_t k = 0; k < x->ntlsa; k++) {
 		const struct mxsec_tlsa *t = &x->tlsa[k];
 		printf("         %-8s %u %u %u %s\n",
@@ -160,17 +171,87 @@ print_host(const struct mxsec_host *x)
 static void
 print_dane(const struct mxsec_dane *d)
 {
-	printf("domain   %s port %u\n", d->domain, d->port);
+	if (d->service != NULL)
+		printf("service  %s\n", d->service);
+	else
+		printf("domain   %s port %u\n", d->domain, d->port);
 	printf("result   %s\n", mxsec_result_name(d->result));
-	printf("mx       %s %s\n", mxsec_status_name(d->mx_status),
-	    or_dash(d->mx_rcode));
+	printf("%s      %s %s\n", d->service ? "srv" : "mx ",
+	    mxsec_status_name(d->mx_status), or_dash(d->mx_rcode));
 	print_reason(d->has_ede, d->ede, d->reason);
+	if (d->tlsrpt_result != NULL)
+		printf("tlsrpt   %s\n", d->tlsrpt_result);
 	for (size_t k = 0; k < d->nhosts; k++)
-		print_host(&d->hosts[k]);
+		print_host(&d->hosts[k], d->service != NULL);
+}
+
+static void
+print_tlsrpt(const struct mxsec_tlsrpt *t)
+{
+	printf("name     %s\n", t->name);
+	printf("status   %s %s\n", mxsec_status_name(t->status), t->rcode);
+	printf("result   %s\n", mxsec_tlsrpt_result_name(t->result));
+	for (size_t k = 0; k < t->nrua; k++)
+		printf("rua      %s\n", t->rua[k]);
+	print_reason(0, 0, t->reason);
+}
+
+static void
+print_sts(const struct mxsec_sts *s)
+{
+	printf("domain   %s\n", s->domain);
+	printf("result   %s\n", mxsec_sts_result_name(s->result));
+	if (s->txt_status != NULL || s->txt_id != NULL)
+		printf("txt      %s id %s\n", or_dash(s->txt_status),
+		    or_dash(s->txt_id));
+	if (s->has_policy) {
+		printf("mode     %s\n", or_dash(s->mode));
+		printf("max_age  %u\n", s->max_age);
+		for (size_t k = 0; k < s->nmx; k++)
+			printf("mx       %s\n", s->mx[k]);
+		printf("id       %s\n", or_dash(s->policy_id));
+		printf("source   %s (age %lld s, expires in %lld s)\n",
+		    or_dash(s->source), (long long)s->age,
+		    (long long)s->expires_in);
+	}
+	print_reason(0, 0, s->reason);
+}
+
+static void
+print_policy(const struct mxsec_policy *p)
+{
+	printf("domain   %s\n", p->domain);
+	printf("status   %s\n", mxsec_policy_status_name(p->status));
+	printf("reply    %s\n", or_dash(p->reply));
+	printf("policy   %s (from %s)\n", or_dash(p->policy), or_dash(p->source));
+	for (size_t k = 0; k < p->nreasons; k++)
+		printf("reason   %s\n", p->reasons[k]);
+	if (p->dane_result != NULL)
+		printf("dane     %s, mx %s\n", p->dane_result,
+		    or_dash(p->dane_mx_status));
+	for (size_t k = 0; k < p->ndane_hosts; k++)
+		printf("  host   %s %s%s%s\n", p->dane_hosts[k].name,
+		    or_dash(p->dane_hosts[k].verdict),
+		    p->dane_hosts[k].tlsrpt_result ? " tlsrpt " : "",
+		    p->dane_hosts[k].tlsrpt_result ? p->dane_hosts[k].tlsrpt_result : "");
+	if (p->sts_result != NULL)
+		printf("sts      %s, mode %s, %s\n", p->sts_result,
+		    or_dash(p->sts_mode), or_dash(p->sts_source));
 }
 
 enum verb { V_PING, V_LOOKUP, V_TLSA, V_DANE, V_STATS, V_FLUSH, V_DUMP,
-    V_RELOAD, V_TA };
+    V_RELOAD, V_TA, V_SRV, V_TLSRPT, V_STS, V_POLICY };
+
+/* The one-name verbs of the TLS policy service and friends. */
+static const struct {
+	const char *word, *req;
+	enum verb verb;
+} name_verbs[] = {
+	{ "srv", "SRV", V_SRV },
+	{ "tlsrpt", "TLSRPT", V_TLSRPT },
+	{ "sts", "STS", V_STS },
+	{ "policy", "POLICY", V_POLICY },
+};
 
 struct cmd {
 	enum verb verb;
@@ -216,6 +297,19 @@ parse_cmd(int argc, char **argv, struct cmd *c)
 			return usage_error("ta takes 'list'");
 		c->verb = V_TA;
 		snprintf(c->line, sizeof(c->line), "TA");
+		return 0;
+	}
+	for (size_t k = 0; k < sizeof(name_verbs) / sizeof(name_verbs[0]); k++) {
+		if (strcasecmp(verb, name_verbs[k].word) != 0)
+			continue;
+		if (nargs != 1)
+			return usage_error("%s takes one NAME", verb);
+		c->verb = name_verbs[k].verb;
+		c->name = argv[1];
+		if (check_arg(c->name) != 0 || strlen(c->name) > 1000)
+			return usage_error("bad name '%s'", c->name);
+		snprintf(c->line, sizeof(c->line), "%s %s", name_verbs[k].req,
+		    c->name);
 		return 0;
 	}
 	if (strcasecmp(verb, "flush") == 0) {
@@ -282,6 +376,52 @@ parse_cmd(int argc, char **argv, struct cmd *c)
 	return 0;
 }
 
+/* A reply of the policy verbs (json NULL: ask the daemon), printed and
+ * turned into an exit status.  *rc gets the call's code. */
+static int
+policy_verb(mxsec *h, const struct cmd *c, const char *json, int *rc)
+{
+	struct mxsec_tlsrpt *t = NULL;
+	struct mxsec_sts *s = NULL;
+	struct mxsec_policy *p = NULL;
+	int x = EXIT_PROTOCOL;
+	size_t len = json ? strlen(json) : 0;
+
+	switch (c->verb) {
+	case V_TLSRPT:
+		*rc = json ? mxsec_parse_tlsrpt(h, json, len, &t) :
+		    mxsec_tlsrpt(h, c->name, &t);
+		if (*rc == 0) {
+			if (json == NULL)
+				print_tlsrpt(t);
+			x = exit_for_tlsrpt(t);
+		}
+		break;
+	case V_STS:
+		*rc = json ? mxsec_parse_sts(h, json, len, &s) :
+		    mxsec_sts(h, c->name, &s);
+		if (*rc == 0) {
+			if (json == NULL)
+				print_sts(s);
+			x = exit_for_sts(s);
+		}
+		break;
+	default:
+		*rc = json ? mxsec_parse_policy(h, json, len, &p) :
+		    mxsec_policy(h, c->name, &p);
+		if (*rc == 0) {
+			if (json == NULL)
+				print_policy(p);
+			x = exit_for_policy(p);
+		}
+		break;
+	}
+	mxsec_tlsrpt_free(t);
+	mxsec_sts_free(s);
+	mxsec_policy_free(p);
+	return x;
+}
+
 /* --json: print the daemon's line as it came, then decide the exit
  * status from the same line. */
 static int
@@ -298,6 +438,15 @@ run_json(mxsec *h, const struct cmd *c)
 		return exit_for_error(rc);
 	}
 	printf("%s\n", json);
+	if (c->verb == V_TLSRPT || c->verb == V_STS || c->verb == V_POLICY) {
+		x = policy_verb(h, c, json, &rc);
+		free(json);
+		if (rc != 0) {
+			fprintf(stderr, PROG ": %s\n", mxsec_error(h));
+			return exit_for_error(rc);
+		}
+		return x;
+	}
 	switch (c->verb) {
 	case V_STATS: case V_FLUSH: case V_DUMP: case V_RELOAD: case V_TA:
 		/* "ok":false gives its code; the answer parser says which. */
@@ -308,6 +457,7 @@ run_json(mxsec *h, const struct cmd *c)
 		rc = mxsec_parse_ping(h, json, strlen(json), NULL);
 		break;
 	case V_DANE:
+	case V_SRV:
 		rc = mxsec_parse_dane(h, json, strlen(json), &d);
 		break;
 	default:
@@ -414,6 +564,16 @@ run_human(mxsec *h, const struct cmd *c)
 		break;
 	case V_DANE:
 		rc = mxsec_dane(h, c->name, c->port, &d);
+		break;
+	case V_SRV:
+		rc = mxsec_srv(h, c->name, &d);
+		break;
+	case V_TLSRPT:
+	case V_STS:
+	case V_POLICY:
+		x = policy_verb(h, c, NULL, &rc);
+		if (rc == 0)
+			return x;
 		break;
 	}
 	if (rc != 0) {

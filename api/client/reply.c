@@ -13,17 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "client_int.h"
-#include "json.h"
+#include "reply_int.h"
 
-/* Parse state: a sticky error, and the path of the object being read. */
-struct rp {
-	mxsec *h;
-	int rc;
-	char where[96];
-};
-
-static void
+void
 rp_fail(struct rp *rp, int code, const char *key, const char *what)
 {
 	if (rp->rc != 0)
@@ -37,11 +29,7 @@ rp_fail(struct rp *rp, int code, const char *key, const char *what)
 		    rp->where, rp->where[0] && key[0] ? "." : "", key, what);
 }
 
-static void
-rp_where(struct rp *rp, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 rp_where(struct rp *rp, const char *fmt, ...)
 {
 	va_list ap;
@@ -54,7 +42,7 @@ rp_where(struct rp *rp, const char *fmt, ...)
 /* The member key of obj with type t; NULL if absent (an error if
  * required), or of another type (always an error).  null counts as absent
  * for optional fields. */
-static const struct json_value *
+const struct json_value *
 rp_get(struct rp *rp, const struct json_value *obj, const char *key,
     enum json_type t, bool required)
 {
@@ -80,7 +68,7 @@ rp_get(struct rp *rp, const struct json_value *obj, const char *key,
 	return v;
 }
 
-static char *
+char *
 rp_dup(struct rp *rp, const struct json_value *v, const char *key)
 {
 	char *s;
@@ -96,7 +84,7 @@ rp_dup(struct rp *rp, const struct json_value *v, const char *key)
 	return s;
 }
 
-static char *
+char *
 rp_str(struct rp *rp, const struct json_value *obj, const char *key,
     bool required)
 {
@@ -105,7 +93,7 @@ rp_str(struct rp *rp, const struct json_value *obj, const char *key,
 	return v != NULL ? rp_dup(rp, v, key) : NULL;
 }
 
-static uint64_t
+uint64_t
 rp_uint(struct rp *rp, const struct json_value *obj, const char *key,
     uint64_t max, bool required)
 {
@@ -123,7 +111,7 @@ rp_uint(struct rp *rp, const struct json_value *obj, const char *key,
 	return (uint64_t)v->i;
 }
 
-static int
+int
 rp_bool(struct rp *rp, const struct json_value *obj, const char *key,
     bool required)
 {
@@ -134,7 +122,7 @@ rp_bool(struct rp *rp, const struct json_value *obj, const char *key,
 
 /* A string that must be one of names[1..n-1] (names[0] unused: the enum's
  * "absent" value); its index, or 0. */
-static int
+int
 rp_enum(struct rp *rp, const struct json_value *obj, const char *key,
     const char *const *names, int n, bool required)
 {
@@ -152,13 +140,20 @@ rp_enum(struct rp *rp, const struct json_value *obj, const char *key,
 static const char *const status_names[] = {
 	"none", "secure", "insecure", "bogus", "indeterminate",
 };
+int
+rp_status(struct rp *rp, const struct json_value *obj, const char *key,
+    bool required)
+{
+	return rp_enum(rp, obj, key, status_names, NELEM(status_names),
+	    required);
+}
+
 static const char *const result_names[] = {
-	"?", "ok", "nxdomain", "null-mx", "defer",
+	"?", "ok", "nxdomain", "null-mx", "defer", "no-service",
 };
 static const char *const verdict_names[] = {
 	"?", "dane", "encrypt", "may", "defer",
 };
-#define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 const char *
 mxsec_status_name(enum mxsec_status s)
@@ -229,7 +224,7 @@ cname_free(struct mxsec_cname *c, size_t n)
 	free(c);
 }
 
-static void
+void
 strv_free(char **v, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
@@ -238,7 +233,7 @@ strv_free(char **v, size_t n)
 }
 
 /* calloc for n elements of an array field; n == 0 gives NULL and no error. */
-static void *
+void *
 rp_calloc(struct rp *rp, size_t n, size_t sz)
 {
 	void *p;
@@ -252,7 +247,7 @@ rp_calloc(struct rp *rp, size_t n, size_t sz)
 }
 
 /* An array of strings (TXT strings, addresses). */
-static char **
+char **
 rp_strv(struct rp *rp, const struct json_value *obj, const char *key,
     bool required, size_t *np)
 {
@@ -324,7 +319,7 @@ rp_cname(struct rp *rp, const struct json_value *obj, const char *first,
 
 /* Common to every reply: an object with "ok".  "ok":false carries error
  * and reason; map them to a code.  Returns true to go on. */
-static bool
+bool
 rp_ok(struct rp *rp, const struct json_value *root)
 {
 	const struct json_value *e, *r;
@@ -459,7 +454,7 @@ mxsec_answer_free(struct mxsec_answer *a)
 }
 
 /* Parse text into a JSON tree; the reply must be one object. */
-static struct json_value *
+struct json_value *
 rp_json(struct rp *rp, const char *json, size_t len)
 {
 	struct json_value *root;
@@ -546,6 +541,7 @@ host_clear(struct mxsec_host *x)
 	}
 	free(x->tlsa);
 	free(x->reason);
+	free(x->tlsrpt_result);
 }
 
 void
@@ -556,6 +552,8 @@ mxsec_dane_free(struct mxsec_dane *d)
 	free(d->domain);
 	free(d->mx_rcode);
 	free(d->reason);
+	free(d->tlsrpt_result);
+	free(d->service);
 	for (size_t k = 0; k < d->nhosts; k++)
 		host_clear(&d->hosts[k]);
 	free(d->hosts);
@@ -573,7 +571,12 @@ rp_host(struct rp *rp, const struct json_value *o, size_t i,
 		rp_fail(rp, MXSEC_EPROTO, "", "object expected");
 		return;
 	}
-	x->preference = (uint16_t)rp_uint(rp, o, "preference", UINT16_MAX, true);
+	/* SRV hosts have priority, weight and port instead (RFC 2782). */
+	bool srv = json_get(o, "priority") != NULL;
+	x->preference = (uint16_t)rp_uint(rp, o, "preference", UINT16_MAX, !srv);
+	x->priority = (uint16_t)rp_uint(rp, o, "priority", UINT16_MAX, srv);
+	x->weight = (uint16_t)rp_uint(rp, o, "weight", UINT16_MAX, srv);
+	x->port = (uint16_t)rp_uint(rp, o, "port", UINT16_MAX, srv);
 	x->name = rp_str(rp, o, "name", true);
 	x->implicit = rp_bool(rp, o, "implicit", false);
 	x->insecure_mx = rp_bool(rp, o, "insecure_mx", false);
@@ -590,6 +593,7 @@ rp_host(struct rp *rp, const struct json_value *o, size_t i,
 	x->verdict = (enum mxsec_verdict)rp_enum(rp, o, "verdict",
 	    verdict_names, NELEM(verdict_names), true);
 	x->reason = rp_str(rp, o, "reason", false);
+	x->tlsrpt_result = rp_str(rp, o, "tlsrpt_result", false);
 	ta = rp_get(rp, o, "tlsa", JSON_ARRAY, false);
 	if (ta == NULL || rp->rc != 0)
 		return;
@@ -634,8 +638,11 @@ mxsec_parse_dane(mxsec *h, const char *json, size_t len,
 		rp_fail(&rp, MXSEC_ENOMEM, "", "");
 		goto fail;
 	}
+	d->service = rp_str(&rp, root, "service", false);
 	d->domain = rp_str(&rp, root, "domain", true);
-	d->port = (uint16_t)rp_uint(&rp, root, "port", UINT16_MAX, true);
+	/* An SRV reply has a port per host, none for the whole. */
+	d->port = (uint16_t)rp_uint(&rp, root, "port", UINT16_MAX,
+	    d->service == NULL);
 	d->result = (enum mxsec_result)rp_enum(&rp, root, "result",
 	    result_names, NELEM(result_names), true);
 	d->mx_status = (enum mxsec_status)rp_enum(&rp, root, "mx_status",
@@ -647,6 +654,7 @@ mxsec_parse_dane(mxsec *h, const char *json, size_t len,
 		d->has_ede = 1;
 	}
 	d->reason = rp_str(&rp, root, "reason", false);
+	d->tlsrpt_result = rp_str(&rp, root, "tlsrpt_result", false);
 	hosts = rp_get(&rp, root, "hosts", JSON_ARRAY, true);
 	if (rp.rc != 0)
 		goto fail;

@@ -1,5 +1,6 @@
 /*
- * fuzz_centry.c: cache values and keys read back from the cache file.  A
+ * fuzz_centry.c: cache values (answers, and MTA-STS policies) and keys
+ * read back from the cache file.  A
  * value that decodes must encode to the same bytes and decode again; a
  * key that reads as a name must make a key again.  The input is decoded
  * as it is, and once more with its CRC made right, or mutations would
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_int.h"
 #include "name.h"
 #include "entry.h"
 #include "region.h"
@@ -29,6 +31,14 @@ value(const uint8_t *data, size_t size, uint8_t *buf)
 	    f.count[0] != e.count[0] || f.count[1] != e.count[1]))
 		abort();
 	region_free(&reg);
+	/* The same bytes as a stored MTA-STS policy. */
+	cache_sts p;
+	if (cache_sts_decode(data, size, &p) == 0 &&
+	    (p.len > CACHE_STS_BODY_MAX || p.expires < p.fetched ||
+	    strlen(p.id) < 1 || strlen(p.id) > 32 ||
+	    strlen(p.error) > CACHE_STS_ERR_MAX ||
+	    (p.len > 0 && (p.body < data || p.body + p.len > data + size))))
+		abort();
 }
 
 int

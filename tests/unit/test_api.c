@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -66,6 +67,29 @@ test_good(void **state)
 	name_is("example.com.");
 	assert_int_equal(parse("dane example.com 587"), 0);
 	assert_int_equal(req.port, 587);
+
+	/* The TLS policy verbs. */
+	assert_int_equal(parse("STS Example.com"), 0);
+	assert_int_equal(req.verb, API_STS);
+	name_is("Example.com.");
+	assert_int_equal(parse("policy example.com."), 0);
+	assert_int_equal(req.verb, API_POLICY);
+	name_is("example.com.");
+	/* RFC 8460 3: TLSRPT asks for _smtp._tls.domain. */
+	assert_int_equal(parse("TLSRPT example.com"), 0);
+	assert_int_equal(req.verb, API_TLSRPT);
+	name_is("_smtp._tls.example.com.");
+	/* RFC 6186, RFC 8314: the six mail services, any case. */
+	static const char *const svc[] = { "_submission", "_submissions",
+	    "_imap", "_imaps", "_pop3", "_POP3S" };
+	for (size_t i = 0; i < sizeof(svc) / sizeof(svc[0]); i++) {
+		char line[100];
+		snprintf(line, sizeof(line), "SRV %s._TCP.example.com", svc[i]);
+		assert_int_equal(parse(line), 0);
+		assert_int_equal(req.verb, API_SRV);
+	}
+	assert_int_equal(parse("srv _submission._tcp.mail.example.com."), 0);
+	name_is("_submission._tcp.mail.example.com.");
 }
 
 static void
@@ -109,6 +133,25 @@ test_bad(void **state)
 	for (int i = 0; i < 125; i++)
 		strcat(longname, "a.");
 	expect_error(longname, MX_ENAME, "TLSA name too long");
+	char tlsrptname[300] = "TLSRPT ";
+	for (int i = 0; i < 123; i++)
+		strcat(tlsrptname, "a.");
+	expect_error(tlsrptname, MX_ENAME, "TLSRPT name too long");
+
+	expect_error("STS", MX_ESYNTAX, "wrong number of arguments for STS");
+	expect_error("POLICY a b", MX_ESYNTAX, "wrong number");
+	expect_error("TLSRPT", MX_ESYNTAX, "wrong number");
+	expect_error("SRV _smtp._tcp.example.com", MX_EINVAL,
+	    "SRV service '_smtp' is not a mail service");
+	expect_error("SRV _xmpp-client._tcp.example.com", MX_EINVAL,
+	    "not a mail service");
+	expect_error("SRV _imap._udp.example.com", MX_EINVAL,
+	    "SRV wants _service._tcp.domain");
+	expect_error("SRV _imap._tcp", MX_EINVAL, "SRV wants");
+	expect_error("SRV _imap._tcp.", MX_EINVAL, "SRV wants");
+	expect_error("SRV example.com", MX_EINVAL, "SRV wants");
+	expect_error("SRV .", MX_EINVAL, "SRV wants");
+	expect_error("SRV _imap._tcp.example.com 993", MX_ESYNTAX, "wrong number");
 }
 
 int

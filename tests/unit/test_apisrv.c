@@ -32,6 +32,7 @@
 #include "apisrv.h"
 #include "err.h"
 #include "name.h"
+#include "request.h"
 #include "rrtype.h"
 
 /* ---- the scripted resolver ---- */
@@ -48,6 +49,10 @@ typedef struct fq {
 static fq fqs[MAX_FQ];
 static size_t nfq;
 static unsigned nresolve, ncancel, nbadcancel;
+/* TXT answers: this RDATA (NULL: NODATA), or this rcode. */
+static const char *txt_rdata;
+static size_t txt_len;
+static unsigned txt_rcode;
 
 static void
 fq_answer(fq *q)
@@ -59,7 +64,22 @@ fq_answer(fq *q)
 	memset(&res, 0, sizeof(res));
 	res.status = SEC_SECURE;
 	res.rcode = RCODE_NOERROR;
-	if (q->qtype == RR_A) {
+	if (q->qtype == RR_TXT && txt_rcode != RCODE_NOERROR) {
+		res.rcode = txt_rcode;
+		res.status = SEC_INDETERMINATE;
+		res.reason = "no server answered";
+	} else if (q->qtype == RR_TXT && txt_rdata != NULL) {
+		rr->owner = malloc(name_len(q->qname));
+		memcpy(rr->owner, q->qname, name_len(q->qname));
+		rr->type = RR_TXT;
+		rr->rclass = CLASS_IN;
+		rr->ttl = 300;
+		rr->rdlen = (uint16_t)txt_len;
+		rr->rdata = malloc(txt_len);
+		memcpy(rr->rdata, txt_rdata, txt_len);
+		res.count[SEC_ANSWER] = 1;
+		res.rr[SEC_ANSWER] = rr;
+	} else if (q->qtype == RR_A) {
 		rr->owner = malloc(name_len(q->qname));
 		memcpy(rr->owner, q->qname, name_len(q->qname));
 		rr->type = RR_A;
@@ -911,6 +931,291 @@ test_dane_deadline(void **state)
 	stop();
 }
 
+/* ---- the policy service hook (STS, POLICY) ---- */
+
+typedef struct fp {
+	int verb;
+	uint8_t domain[NAME_MAX_WIRE];
+	api_json_fn done;
+	void *arg;
+	bool live, cancelled;
+} fp;
+
+static fp fps[64];
+static size_t nfp;
+static unsigned npcancel, npbadcancel;
+
+static void
+fp_reply(fp *p, const char *json)
+{
+	p->live = false;
+	p->done(p->arg, json ? strdup(json) : NULL, json ? strlen(json) : 0);
+}
+
+/* "sync..." answers at once, "fail..." refuses, others are held. */
+static int
+fp_start(void *ctx, int verb, const uint8_t *domain, api_json_fn done,
+    void *arg, void **handle)
+{
+	assert_ptr_equal(ctx, &nfp);
+	assert_true(nfp < sizeof(fps) / sizeof(fps[0]));
+	if (domain[0] >= 4 && memcmp(domain + 1, "fail", 4) == 0)
+		return MX_ENOMEM;
+	fp *p = &fps[nfp++];
+	memset(p, 0, sizeof(*p));
+	p->verb = verb;
+	name_copy(p->domain, domain);
+	p->done = done;
+	p->arg = arg;
+	*handle = p;
+	if (domain[0] >= 4 && memcmp(domain + 1, "sync", 4) == 0) {
+		fp_reply(p, verb == API_STS ? "{\"ok\":true,\"result\":\"none\"}" :
+		    "{\"ok\":true,\"status\":\"NOTFOUND\"}");
+		*handle = (void *)1;   /* must not be used */
+		return 0;
+	}
+	p->live = true;
+	return 0;
+}
+
+static void
+fp_cancel(void *ctx, void *handle)
+{
+	fp *p = handle;
+
+	assert_ptr_equal(ctx, &nfp);
+	npcancel++;
+	if (p < fps || p >= fps + nfp || !p->live || p->cancelled)
+		npbadcancel++;
+	else
+		p->cancelled = true;
+	p->live = false;
+}
+
+static const api_policy fake_policy = { &nfp, fp_start, fp_cancel };
+
+static void
+policy_start(const apisrv_config *cfg)
+{
+	nfp = 0;
+	npcancel = npbadcancel = 0;
+	start(cfg);
+	apisrv_set_policy(srv, &fake_policy);
+}
+
+static void
+test_policy_unavailable(void **state)
+{
+	apisrv_config cfg = config();
+	cl c;
+
+	(void)state;
+	start(&cfg);
+	cl_open(&c);
+	cl_puts(&c, "STS example.com\nPOLICY example.com\n");
+	wait_lines(&c, 2);
+	contains(cl_line(&c, 0), "{\"ok\":false,\"error\":\"unavailable\"");
+	contains(cl_line(&c, 1), "\"error\":\"unavailable\"");
+	/* Set and cleared again. */
+	apisrv_set_policy(srv, &fake_policy);
+	apisrv_set_policy(srv, NULL);
+	cl_puts(&c, "STS example.com\n");
+	wait_lines(&c, 3);
+	contains(cl_line(&c, 2), "\"error\":\"unavailable\"");
+	cl_close(&c);
+	stop();
+}
+
+/* Replies from the hook at once and later, in request order. */
+static void
+test_policy(void **state)
+{
+	apisrv_config cfg = config();
+	char want[NAME_MAX_STR];
+	cl c;
+
+	(void)state;
+	policy_start(&cfg);
+	cl_open(&c);
+	cl_puts(&c, "STS sync.example\nPOLICY Held.EXAMPLE\nPING\nPOLICY sync.example\n"
+	    "STS fail.example\nSTS later.example\n");
+	watch[0] = &c;
+	spin(NULL, NULL, 30);
+	assert_int_equal(cl_nlines(&c), 1);
+	assert_string_equal(cl_line(&c, 0), "{\"ok\":true,\"result\":\"none\"}");
+	assert_int_equal(nfp, 4);
+	assert_int_equal(fps[0].verb, API_STS);
+	assert_int_equal(fps[1].verb, API_POLICY);
+	name_to_str(fps[1].domain, want, sizeof(want));
+	assert_string_equal(want, "held.example.");   /* lower-cased */
+	assert_int_equal(fps[2].verb, API_POLICY);
+	assert_int_equal(fps[3].verb, API_STS);
+	/* The later one first: still held back behind the other. */
+	fp_reply(&fps[3], "{\"ok\":true,\"result\":\"temp\"}");
+	spin(NULL, NULL, 20);
+	assert_int_equal(cl_nlines(&c), 1);
+	fp_reply(&fps[1], "{\"ok\":true,\"status\":\"OK\",\"reply\":\"OK dane-only\"}");
+	wait_lines(&c, 6);
+	assert_string_equal(cl_line(&c, 1), "{\"ok\":true,\"status\":\"OK\",\"reply\":\"OK dane-only\"}");
+	contains(cl_line(&c, 2), "\"pong\":true");
+	assert_string_equal(cl_line(&c, 3), "{\"ok\":true,\"status\":\"NOTFOUND\"}");
+	contains(cl_line(&c, 4), "{\"ok\":false,\"error\":\"internal\"");
+	assert_string_equal(cl_line(&c, 5), "{\"ok\":true,\"result\":\"temp\"}");
+	/* Out of memory in the hook: the internal error. */
+	cl_puts(&c, "STS oom.example\n");
+	spin(NULL, NULL, 20);
+	fp_reply(&fps[4], NULL);
+	wait_lines(&c, 7);
+	contains(cl_line(&c, 6), "out of memory");
+	assert_int_equal(npcancel, 0);
+	watch[0] = NULL;
+	cl_close(&c);
+	stop();
+	assert_int_equal(npcancel, 0);
+}
+
+/* A client that goes, a server that stops, a deadline that passes: the
+ * hook's request is cancelled, once. */
+static void
+test_policy_cancel(void **state)
+{
+	apisrv_config cfg = config();
+	cl c, d;
+
+	(void)state;
+	cfg.dane_timeout_ms = 100;
+	policy_start(&cfg);
+	cl_open(&c);
+	cl_puts(&c, "STS gone.example\nPOLICY gone.example\n");
+	watch[0] = &c;
+	spin(NULL, NULL, 20);
+	watch[0] = NULL;
+	assert_int_equal(nfp, 2);
+	cl_close(&c);
+	spin(NULL, NULL, 20);
+	assert_int_equal(npcancel, 2);
+	assert_int_equal(npbadcancel, 0);
+
+	/* The deadline. */
+	cl_open(&d);
+	cl_puts(&d, "POLICY slow.example\nPING\n");
+	wait_lines(&d, 2);
+	contains(cl_line(&d, 0), "{\"ok\":false,\"error\":\"timeout\"");
+	contains(cl_line(&d, 1), "\"pong\":true");
+	assert_int_equal(npcancel, 3);
+
+	/* apisrv_free with one in flight. */
+	cl_puts(&d, "STS stop.example\n");
+	watch[0] = &d;
+	spin(NULL, NULL, 20);
+	watch[0] = NULL;
+	assert_int_equal(nfp, 4);
+	stop();
+	assert_int_equal(npcancel, 4);
+	assert_int_equal(npbadcancel, 0);
+	cl_close(&d);
+}
+
+/* ---- TLSRPT and SRV through the server ---- */
+
+static void
+test_tlsrpt(void **state)
+{
+	apisrv_config cfg = config();
+	cl c;
+
+	(void)state;
+	start(&cfg);
+	cl_open(&c);
+	/* RFC 8460 3: the strings of a record are joined. */
+	static const char rd[] = "\012v=TLSRPTv1\037; rua=mailto:tlsrpt@example.com";
+	txt_rdata = rd;
+	txt_len = sizeof(rd) - 1;
+	txt_rcode = RCODE_NOERROR;
+	cl_puts(&c, "TLSRPT Example.COM\n");
+	wait_held(1);
+	fq *q = fq_find("_smtp._tls.example.com");
+	assert_int_equal(q->qtype, RR_TXT);
+	fq_answer(q);
+	wait_lines(&c, 1);
+	assert_string_equal(cl_line(&c, 0), "{\"ok\":true,\"name\":\"_smtp._tls.example.com.\","
+	    "\"status\":\"secure\",\"rcode\":\"NOERROR\",\"result\":\"found\","
+	    "\"rua\":[\"mailto:tlsrpt@example.com\"],"
+	    "\"reason\":\"v=TLSRPTv1 with 1 report URI\"}");
+	/* Not a TLS-RPT record. */
+	static const char other[] = "\013v=spf1 -all";
+	txt_rdata = other;
+	txt_len = sizeof(other) - 1;
+	cl_puts(&c, "TLSRPT b.example\n");
+	wait_held(1);
+	fq_answer(fq_find("_smtp._tls.b.example"));
+	wait_lines(&c, 2);
+	contains(cl_line(&c, 1), "\"result\":\"none\"");
+	assert_null(strstr(cl_line(&c, 1), "rua"));
+	/* Malformed: invalid, with the parser's reason. */
+	static const char bad[] = "\020v=TLSRPTv1; rua=";
+	txt_rdata = bad;
+	txt_len = sizeof(bad) - 1;
+	cl_puts(&c, "TLSRPT c.example\n");
+	wait_held(1);
+	fq_answer(fq_find("_smtp._tls.c.example"));
+	wait_lines(&c, 3);
+	contains(cl_line(&c, 2), "\"result\":\"invalid\"");
+	/* NODATA and SERVFAIL. */
+	txt_rdata = NULL;
+	cl_puts(&c, "TLSRPT d.example\n");
+	wait_held(1);
+	fq_answer(fq_find("_smtp._tls.d.example"));
+	wait_lines(&c, 4);
+	contains(cl_line(&c, 3), "\"result\":\"none\"");
+	txt_rcode = RCODE_SERVFAIL;
+	cl_puts(&c, "TLSRPT e.example\n");
+	wait_held(1);
+	fq_answer(fq_find("_smtp._tls.e.example"));
+	wait_lines(&c, 5);
+	contains(cl_line(&c, 4), "\"rcode\":\"SERVFAIL\",\"result\":\"defer\","
+	    "\"reason\":\"no server answered\"");
+	txt_rcode = RCODE_NOERROR;
+	cl_close(&c);
+	stop();
+}
+
+static void
+test_srv(void **state)
+{
+	apisrv_config cfg = config();
+	cl c;
+
+	(void)state;
+	cfg.dane_hot_ms = 60000;
+	start(&cfg);
+	cl_open(&c);
+	cl_puts(&c, "SRV _Submission._tcp.h.example\nSRV _smtp._tcp.h.example\n");
+	wait_held(1);
+	fq *q = fq_find("_submission._tcp.h.example");
+	assert_int_equal(q->qtype, RR_SRV);
+	fq_answer(q);   /* NODATA */
+	wait_lines(&c, 2);
+	contains(cl_line(&c, 0), "{\"ok\":true,\"service\":\"_submission._tcp.h.example.\","
+	    "\"domain\":\"h.example.\",\"result\":\"nxdomain\"");
+	contains(cl_line(&c, 1), "\"error\":\"bad-request\"");
+	/* Not kept hot: asked again. */
+	cl_puts(&c, "SRV _submission._tcp.h.example\n");
+	wait_held(1);
+	fq_answer(fq_find("_submission._tcp.h.example"));
+	wait_lines(&c, 3);
+	assert_int_equal(nresolve, 2);
+	/* The deadline, and a client that goes. */
+	cl_close(&c);
+	cl_open(&c);
+	cl_puts(&c, "SRV _imaps._tcp.gone.example\n");
+	wait_held(1);
+	cl_close(&c);
+	spin(NULL, NULL, 20);
+	assert_int_equal(ncancel, 1);
+	stop();
+}
+
 static void
 test_socket_file(void **state)
 {
@@ -991,6 +1296,11 @@ main(void)
 		cmocka_unit_test_teardown(test_idle, cleanup),
 		cmocka_unit_test_teardown(test_dane_deadline, cleanup),
 		cmocka_unit_test_teardown(test_socket_file, cleanup),
+		cmocka_unit_test_teardown(test_policy_unavailable, cleanup),
+		cmocka_unit_test_teardown(test_policy, cleanup),
+		cmocka_unit_test_teardown(test_policy_cancel, cleanup),
+		cmocka_unit_test_teardown(test_tlsrpt, cleanup),
+		cmocka_unit_test_teardown(test_srv, cleanup),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1820,6 +1820,81 @@ test_stats(void **state)
 	cache_close(c);
 }
 
+/* ---- MTA-STS policies ---- */
+
+static int
+count_sts(void *arg, const uint8_t *domain, const cache_sts *p)
+{
+	int *n = arg;
+
+	(void)p;
+	assert_true(name_eq(domain, (const uint8_t *)"\7example\3com"));
+	(*n)++;
+	return 0;
+}
+
+static void
+test_sts(void **state)
+{
+	(void)state;
+	static const char body[] = "version: STSv1\nmode: enforce\n"
+	    "mx: mx.example.com\nmax_age: 86400\n";
+	uint8_t dom[NAME_MAX_WIRE], other[NAME_MAX_WIRE];
+	cache *c = open_cache(NULL);
+	cache_sts p = { .id = "20261205", .fetched = T0, .expires = T0 + 86400,
+	    .checked = T0, .body = (const uint8_t *)body, .len = sizeof(body) - 1 };
+	cache_sts g;
+	cache_stats st;
+	int n = 0;
+
+	assert_int_equal(name_from_cstr("Example.COM.", dom), 0);
+	assert_int_equal(name_from_cstr("other.example.", other), 0);
+	assert_int_equal(cache_sts_get(c, dom, &R, &g), MX_ENOTFOUND);
+	assert_int_equal(cache_sts_put(c, dom, &p), 0);
+	cache_close(c);
+
+	/* Kept across a restart, keyed in any case. */
+	c = open_cache(NULL);
+	assert_int_equal(name_from_cstr("example.com.", dom), 0);
+	assert_int_equal(cache_sts_get(c, dom, &R, &g), 0);
+	assert_string_equal(g.id, "20261205");
+	assert_int_equal(g.fetched, T0);
+	assert_int_equal(g.expires, T0 + 86400);
+	assert_string_equal(g.error, "");
+	assert_int_equal(g.len, sizeof(body) - 1);
+	assert_memory_equal(g.body, body, g.len);
+	assert_int_equal(cache_sts_get(c, other, &R, &g), MX_ENOTFOUND);
+	assert_int_equal(cache_sts_each(c, count_sts, &n), 0);
+	assert_int_equal(n, 1);
+
+	/* A failed refresh is remembered beside it. */
+	p.checked = T0 + 50;
+	snprintf(p.error, sizeof(p.error), "HTTP 404");
+	assert_int_equal(cache_sts_put(c, dom, &p), 0);
+	assert_int_equal(cache_sts_get(c, dom, &R, &g), 0);
+	assert_string_equal(g.error, "HTTP 404");
+	assert_int_equal(g.checked, T0 + 50);
+
+	/* Bad input is refused. */
+	cache_sts bad = p;
+	snprintf(bad.id, sizeof(bad.id), "2016-08-31");   /* RFC 8461 3.1 */
+	assert_int_equal(cache_sts_put(c, dom, &bad), MX_EINVAL);
+	bad = p;
+	bad.expires = bad.fetched - 1;
+	assert_int_equal(cache_sts_put(c, dom, &bad), MX_EINVAL);
+
+	/* Not evicted with the DNS data, not in the DNS dump, but flushed
+	 * with its domain's subtree. */
+	assert_int_equal(cache_flush_name(c, dom, true), 0);
+	assert_int_equal(cache_sts_get(c, dom, &R, &g), MX_ENOTFOUND);
+	assert_int_equal(cache_sts_put(c, dom, &p), 0);
+	assert_int_equal(cache_sts_del(c, dom), 0);
+	assert_int_equal(cache_sts_get(c, dom, &R, &g), MX_ENOTFOUND);
+	cache_get_stats(c, &st);
+	assert_int_equal(st.corrupt, 0);
+	cache_close(c);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1854,6 +1929,7 @@ main(void)
 		T(test_eviction),
 		T(test_big_answer),
 		T(test_stats),
+		T(test_sts),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

@@ -286,6 +286,13 @@ jhas(const char *path)
 	return jget(path) != NULL;
 }
 
+static bool
+jnull(const char *path)
+{
+	const jnode *n = jget(path);
+	return n != NULL && n->type == J_NULL;
+}
+
 static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
 static const char *
@@ -409,6 +416,21 @@ add_mx(ans *a, const char *owner, unsigned pref, const char *target)
 	b[1] = (uint8_t)pref;
 	assert_int_equal(name_from_cstr(target, b + 2), 0);
 	add_rr(a, owner, RR_MX, b, 2 + name_len(b + 2));
+}
+
+static void
+add_srv(ans *a, const char *owner, unsigned prio, unsigned weight,
+    unsigned port, const char *target)
+{
+	uint8_t b[6 + NAME_MAX_WIRE];
+	b[0] = (uint8_t)(prio >> 8);
+	b[1] = (uint8_t)prio;
+	b[2] = (uint8_t)(weight >> 8);
+	b[3] = (uint8_t)weight;
+	b[4] = (uint8_t)(port >> 8);
+	b[5] = (uint8_t)port;
+	assert_int_equal(name_from_cstr(target, b + 6), 0);
+	add_rr(a, owner, RR_SRV, b, 6 + name_len(b + 6));
 }
 
 static void
@@ -619,6 +641,8 @@ static unsigned ndone;
 static char *reply;
 static dane_req *cur;
 static bool free_in_done;
+static bool run_srv;              /* run1 starts dane_start_srv */
+static dane_summary sum;          /* taken in done() */
 
 static void
 on_done(void *arg, char *json, size_t len)
@@ -630,6 +654,9 @@ on_done(void *arg, char *json, size_t len)
 	assert_null(strchr(json, '\n'));
 	free(reply);
 	reply = json;
+	/* The summary is valid from done() on. */
+	if (cur != NULL)
+		dane_get_summary(cur, &sum);
 	if (free_in_done && cur != NULL) {
 		dane_free(cur);
 		cur = NULL;
@@ -649,7 +676,10 @@ run1(const char *domain, uint16_t port, bool policy_dane)
 	rnd = 12345;
 	assert_int_equal(name_from_cstr(domain, dn), 0);
 	cur = NULL;
-	assert_int_equal(dane_start(&fake, dn, port, policy_dane, on_done, &ndone, &cur), 0);
+	if (run_srv)
+		assert_int_equal(dane_start_srv(&fake, dn, on_done, &ndone, &cur), 0);
+	else
+		assert_int_equal(dane_start(&fake, dn, port, policy_dane, on_done, &ndone, &cur), 0);
 	while (step())
 		;
 	assert_int_equal(ndone, 1);
@@ -699,7 +729,16 @@ run_port(const char *domain, uint16_t port, bool policy_dane)
 static void
 run(const char *domain)
 {
+	run_srv = false;
 	run_port(domain, 25, true);
+}
+
+static void
+run_srv_name(const char *name)
+{
+	run_srv = true;
+	run_port(name, 0, false);
+	run_srv = false;
 }
 
 /* ---- MX answers ---- */
@@ -1474,6 +1513,259 @@ test_free_early(void **state)
 	assert_int_equal(npending(), 0);
 }
 
+/* ---- TLS-RPT result types and the summary (RFC 8460 4.3.2) ---- */
+
+static void
+test_tlsrpt_results(void **state)
+{
+	(void)state;
+	static const char *const mx[] = {
+		"10", "dane.t.example", "20", "enc.t.example", "30", "may.t.example",
+		"40", "defer.t.example", "50", "insec.t.example", NULL,
+	};
+
+	reset();
+	mx_answer("t.example", SEC_SECURE, mx);
+	host_addrs("dane.t.example", SEC_SECURE, "192.0.2.91", NULL);
+	add_tlsa(script("_25._tcp.dane.t.example", RR_TLSA, SEC_SECURE, RCODE_NOERROR),
+	    "_25._tcp.dane.t.example", 3, 1, 1);
+	host_addrs("enc.t.example", SEC_SECURE, "192.0.2.92", NULL);
+	add_tlsa(script("_25._tcp.enc.t.example", RR_TLSA, SEC_SECURE, RCODE_NOERROR),
+	    "_25._tcp.enc.t.example", 0, 1, 1);
+	host_addrs("may.t.example", SEC_SECURE, "192.0.2.93", NULL);
+	script("_25._tcp.may.t.example", RR_TLSA, SEC_SECURE, RCODE_NXDOMAIN);
+	host_addrs("defer.t.example", SEC_SECURE, "192.0.2.94", NULL);
+	script("_25._tcp.defer.t.example", RR_TLSA, SEC_BOGUS, RCODE_SERVFAIL);
+	host_addrs("insec.t.example", SEC_INSECURE, "192.0.2.95", NULL);
+	run("t.example");
+	assert_true(jnull("tlsrpt_result"));
+	assert_true(jnull("hosts[0].tlsrpt_result"));
+	assert_str("hosts[1].tlsrpt_result", "tlsa-invalid");
+	assert_str("hosts[2].tlsrpt_result", "dane-required");
+	assert_str("hosts[3].tlsrpt_result", "dnssec-invalid");
+	assert_str("hosts[4].tlsrpt_result", "dane-required");
+	/* The summary says the same. */
+	assert_string_equal(sum.result, "ok");
+	assert_int_equal(sum.mx_status, SEC_SECURE);
+	assert_null(sum.tlsrpt);
+	assert_int_equal(sum.nhosts, 5);
+	assert_int_equal(sum.ndane, 1);
+	assert_int_equal(sum.nencrypt, 1);
+	assert_int_equal(sum.nmay, 2);
+	assert_int_equal(sum.ndefer, 1);
+	assert_string_equal(sum.hosts[0].name, "dane.t.example");
+	assert_int_equal(sum.hosts[0].port, 25);
+	assert_string_equal(sum.hosts[0].verdict, "dane");
+	assert_null(sum.hosts[0].tlsrpt);
+	assert_string_equal(sum.hosts[0].reason, "secure TLSA records: 1 of 1 usable");
+	assert_string_equal(sum.hosts[1].tlsrpt, "tlsa-invalid");
+	assert_string_equal(sum.hosts[2].tlsrpt, "dane-required");
+	assert_string_equal(sum.hosts[3].verdict, "defer");
+	assert_string_equal(sum.hosts[3].tlsrpt, "dnssec-invalid");
+	assert_string_equal(sum.hosts[4].tlsrpt, "dane-required");
+
+	/* No host with dane: "may" is no failure; no addresses is none
+	 * either; a failed address lookup is. */
+	static const char *const mx2[] = {
+		"10", "may.u.example", "20", "none.u.example", "30", "fail.u.example", NULL,
+	};
+	reset();
+	mx_answer("u.example", SEC_SECURE, mx2);
+	host_addrs("may.u.example", SEC_INSECURE, "192.0.2.96", NULL);
+	host_addrs("none.u.example", SEC_SECURE, NULL, NULL);
+	script("fail.u.example", RR_A, SEC_INDETERMINATE, RCODE_SERVFAIL);
+	script("fail.u.example", RR_AAAA, SEC_SECURE, RCODE_NOERROR);
+	run("u.example");
+	assert_true(jnull("hosts[0].tlsrpt_result"));
+	assert_str("hosts[1].verdict", "defer");
+	assert_true(jnull("hosts[1].tlsrpt_result"));
+	assert_str("hosts[2].tlsrpt_result", "dnssec-invalid");
+	assert_null(sum.hosts[1].tlsrpt);
+
+	/* A bogus MX RRset fails the whole domain. */
+	reset();
+	script("b.example", RR_MX, SEC_BOGUS, RCODE_SERVFAIL);
+	run("b.example");
+	assert_str("tlsrpt_result", "dnssec-invalid");
+	assert_string_equal(sum.result, "defer");
+	assert_int_equal(sum.mx_status, SEC_BOGUS);
+	assert_string_equal(sum.tlsrpt, "dnssec-invalid");
+	assert_string_equal(sum.reason, "MX lookup bogus: validation failed");
+	assert_int_equal(sum.nhosts, 0);
+	/* NXDOMAIN is an answer, not a failure. */
+	reset();
+	script("nx.example", RR_MX, SEC_SECURE, RCODE_NXDOMAIN);
+	run("nx.example");
+	assert_true(jnull("tlsrpt_result"));
+	assert_string_equal(sum.result, "nxdomain");
+	assert_null(sum.tlsrpt);
+	assert_string_equal(sum.reason, "");
+}
+
+/* A host still running at the deadline is a dnssec-invalid failure, and
+ * the summary of an expired request is complete. */
+static void
+test_tlsrpt_timeout(void **state)
+{
+	(void)state;
+	static const char *const mx[] = { "10", "a.to.example", NULL };
+
+	reset();
+	mx_answer("to.example", SEC_SECURE, mx);
+	host_addrs("a.to.example", SEC_SECURE, "192.0.2.100", NULL);
+	start_async("to.example");
+	answer("to.example", RR_MX);
+	dane_expire(cur);
+	assert_int_equal(ndone, 1);
+	dane_get_summary(cur, &sum);
+	assert_string_equal(sum.hosts[0].verdict, "defer");
+	assert_string_equal(sum.hosts[0].tlsrpt, "dnssec-invalid");
+	assert_string_equal(sum.hosts[0].reason, "timeout");
+	dane_free(cur);
+	cur = NULL;
+	assert_true(jparse(reply) >= 0);
+	assert_str("hosts[0].tlsrpt_result", "dnssec-invalid");
+
+	reset();
+	mx_answer("to.example", SEC_SECURE, mx);
+	start_async("to.example");
+	dane_expire(cur);
+	dane_get_summary(cur, &sum);
+	assert_string_equal(sum.result, "defer");
+	assert_int_equal(sum.mx_status, SEC_INDETERMINATE);
+	assert_string_equal(sum.tlsrpt, "dnssec-invalid");
+	assert_non_null(strstr(sum.reason, "timeout"));
+	dane_free(cur);
+	cur = NULL;
+	free(reply);
+	reply = NULL;
+}
+
+/* ---- SRV (RFC 7673, RFC 6186) ---- */
+
+static void
+test_srv(void **state)
+{
+	(void)state;
+
+	reset();
+	ans *a = script("_submission._tcp.s.example", RR_SRV, SEC_SECURE, RCODE_NOERROR);
+	add_srv(a, "_submission._tcp.s.example", 20, 0, 587, "backup.s.example");
+	add_srv(a, "_submission._tcp.s.example", 10, 5, 587, "light.s.example");
+	add_srv(a, "_submission._tcp.s.example", 10, 50, 2587, "Heavy.s.example");
+	add_srv(a, "_submission._tcp.s.example", 10, 50, 2587, "heavy.s.example");
+	add_srv(a, "_submission._tcp.s.example", 30, 0, 587, "alias.s.example");
+	host_addrs("heavy.s.example", SEC_SECURE, "192.0.2.1", NULL);
+	add_tlsa(script("_2587._tcp.heavy.s.example", RR_TLSA, SEC_SECURE, RCODE_NOERROR),
+	    "_2587._tcp.heavy.s.example", 3, 1, 1);
+	host_addrs("light.s.example", SEC_SECURE, NULL, "2001:db8::2");
+	script("_587._tcp.light.s.example", RR_TLSA, SEC_SECURE, RCODE_NXDOMAIN);
+	host_addrs("backup.s.example", SEC_SECURE, "192.0.2.3", NULL);
+	add_tlsa(script("_587._tcp.backup.s.example", RR_TLSA, SEC_SECURE, RCODE_NOERROR),
+	    "_587._tcp.backup.s.example", 2, 0, 1);
+	/* A target that is an alias: the TLSA base stays the target. */
+	a = script("alias.s.example", RR_A, SEC_SECURE, RCODE_NOERROR);
+	add_cname(a, "alias.s.example", "real.s.example");
+	add_a(a, "real.s.example", "192.0.2.4");
+	a = script("alias.s.example", RR_AAAA, SEC_SECURE, RCODE_NOERROR);
+	add_cname(a, "alias.s.example", "real.s.example");
+	script("_587._tcp.alias.s.example", RR_TLSA, SEC_SECURE, RCODE_NXDOMAIN);
+	run_srv_name("_SUBMISSION._tcp.s.example");
+	assert_str("service", "_submission._tcp.s.example.");
+	assert_str("domain", "s.example.");
+	assert_false(jhas("port"));
+	assert_str("result", "ok");
+	assert_str("mx_status", "secure");
+	assert_true(jnull("tlsrpt_result"));
+	/* Priority, then the higher weight; the duplicate goes. */
+	assert_int_equal(jlen("hosts"), 4);
+	assert_str("hosts[0].name", "heavy.s.example.");
+	assert_int_equal(jint("hosts[0].priority"), 10);
+	assert_int_equal(jint("hosts[0].weight"), 50);
+	assert_int_equal(jint("hosts[0].port"), 2587);
+	assert_false(jhas("hosts[0].preference"));
+	assert_false(jhas("hosts[0].implicit"));
+	assert_str("hosts[0].tlsa_name", "_2587._tcp.heavy.s.example.");
+	assert_str("hosts[0].verdict", "dane");
+	assert_str("hosts[1].name", "light.s.example.");
+	assert_int_equal(jint("hosts[1].weight"), 5);
+	assert_str("hosts[1].verdict", "may");
+	assert_str("hosts[1].tlsrpt_result", "dane-required");
+	assert_str("hosts[2].name", "backup.s.example.");
+	assert_str("hosts[2].verdict", "dane");
+	assert_str("hosts[3].name", "alias.s.example.");
+	assert_str("hosts[3].canonical", "real.s.example.");
+	assert_str("hosts[3].tlsa_base", "alias.s.example.");
+	assert_str("hosts[3].verdict", "may");
+	assert_false(asked("_587._tcp.real.s.example", RR_TLSA));
+	assert_int_equal(nunscripted, 0);
+	assert_string_equal(sum.hosts[0].name, "heavy.s.example");
+	assert_int_equal(sum.hosts[0].port, 2587);
+	assert_int_equal(sum.ndane, 2);
+	assert_int_equal(sum.nmay, 2);
+
+	/* RFC 7673 3.1: an insecure SRV RRset: no TLSA lookups, may. */
+	reset();
+	a = script("_imaps._tcp.i.example", RR_SRV, SEC_INSECURE, RCODE_NOERROR);
+	add_srv(a, "_imaps._tcp.i.example", 0, 0, 993, "imap.i.example");
+	host_addrs("imap.i.example", SEC_SECURE, "192.0.2.5", NULL);
+	run_srv_name("_imaps._tcp.i.example");
+	assert_str("mx_status", "insecure");
+	assert_str("hosts[0].verdict", "may");
+	assert_contains("hosts[0].reason", "RFC 7673 3.1");
+	assert_true(jnull("hosts[0].tlsrpt_result"));
+	assert_int_equal(nasked(RR_TLSA), 0);
+	assert_int_equal(nunscripted, 0);
+}
+
+static void
+test_srv_results(void **state)
+{
+	(void)state;
+	dane_req *d;
+	uint8_t n[NAME_MAX_WIRE];
+
+	/* RFC 2782: a target of "." says the service is not offered. */
+	reset();
+	ans *a = script("_submissions._tcp.n.example", RR_SRV, SEC_SECURE, RCODE_NOERROR);
+	add_srv(a, "_submissions._tcp.n.example", 0, 0, 0, ".");
+	run_srv_name("_submissions._tcp.n.example");
+	assert_str("result", "no-service");
+	assert_int_equal(jlen("hosts"), 0);
+	assert_false(jhas("reason"));
+	assert_string_equal(sum.result, "no-service");
+	/* No SRV records: nxdomain, NXDOMAIN or NODATA. */
+	reset();
+	script("_imap._tcp.n.example", RR_SRV, SEC_SECURE, RCODE_NXDOMAIN);
+	script("_pop3._tcp.n.example", RR_SRV, SEC_SECURE, RCODE_NOERROR);
+	run_srv_name("_imap._tcp.n.example");
+	assert_str("result", "nxdomain");
+	assert_str("mx_rcode", "NXDOMAIN");
+	run_srv_name("_pop3._tcp.n.example");
+	assert_str("result", "nxdomain");
+	assert_str("mx_rcode", "NOERROR");
+	/* Bogus: defer, a dnssec-invalid failure. */
+	reset();
+	a = script("_imap._tcp.b.example", RR_SRV, SEC_BOGUS, RCODE_SERVFAIL);
+	a->has_ede = true;
+	a->ede = 7;
+	run_srv_name("_imap._tcp.b.example");
+	assert_str("result", "defer");
+	assert_contains("reason", "SRV lookup bogus");
+	assert_int_equal(jint("ede"), 7);
+	assert_str("tlsrpt_result", "dnssec-invalid");
+	/* Short RDATA is skipped like a "." target. */
+	reset();
+	a = script("_pop3s._tcp.x.example", RR_SRV, SEC_SECURE, RCODE_NOERROR);
+	add_rr(a, "_pop3s._tcp.x.example", RR_SRV, (const uint8_t[]){ 0, 1, 0, 2 }, 4);
+	run_srv_name("_pop3s._tcp.x.example");
+	assert_str("result", "no-service");
+
+	assert_int_equal(name_from_cstr("_imap._tcp", n), 0);
+	assert_int_equal(dane_start_srv(&fake, n, on_done, &ndone, &d), MX_EINVAL);
+	assert_null(d);
+}
+
 static int
 teardown(void **state)
 {
@@ -1505,6 +1797,10 @@ main(void)
 		cmocka_unit_test(test_mixed_hosts),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_free_early),
+		cmocka_unit_test(test_tlsrpt_results),
+		cmocka_unit_test(test_tlsrpt_timeout),
+		cmocka_unit_test(test_srv),
+		cmocka_unit_test(test_srv_results),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, teardown);
 	free(jarena);

@@ -513,7 +513,7 @@ test_reply_dane(void **state)
 
 /* ---- the examples of doc/protocol.md, from a fake daemon ---- */
 
-#define NEX 32
+#define NEX 64
 static char *examples[NEX];       /* the ```json blocks, each one line */
 static size_t nexamples;
 
@@ -573,7 +573,7 @@ example(const char *with)
 #define R_TWO "<two>"             /* two replies for one request */
 static struct {
 	const char *req, *reply;
-} script[16];
+} script[32];
 static size_t nscript;
 
 static char sockdir[64], sockpath[128];
@@ -679,6 +679,12 @@ server_setup(void **state)
 	script_add("A two.test", R_TWO);
 	script_add("TLSA mx.dane-ee.test 465", example("NXDOMAIN"));
 	script_add("QUERY TXT t.test", example("NXDOMAIN"));
+	script_add("SRV _submission._tcp.srv.test", example("\"service\""));
+	script_add("TLSRPT srv.test", example("\"rua\""));
+	script_add("STS example.com", example("\"txt_status\""));
+	script_add("POLICY example.com", example("\"reply\""));
+	script_add("STS none.test", "{\"ok\":false,\"error\":\"unavailable\","
+	    "\"reason\":\"no TLS policy service in this daemon\"}");
 
 	server = fork();
 	assert_true(server >= 0);
@@ -864,6 +870,179 @@ test_client_dane(void **state)
 	j = example("NXDOMAIN");
 	assert_int_equal(mxsec_parse_dane(h, j, strlen(j), &d), MXSEC_EPROTO);
 	mxsec_close(h);
+}
+
+/* The TLS policy verbs against the examples of doc/protocol.md. */
+static void
+test_client_policy(void **state)
+{
+	struct mxsec_dane *d;
+	struct mxsec_tlsrpt *t;
+	struct mxsec_sts *s;
+	struct mxsec_policy *p;
+	mxsec *h = mxsec_open(sockpath);
+
+	assert_non_null(h);
+	assert_int_equal(mxsec_srv(h, "_submission._tcp.srv.test", &d), 0);
+	assert_string_equal(d->service, "_submission._tcp.srv.test.");
+	assert_string_equal(d->domain, "srv.test.");
+	assert_int_equal(d->port, 0);
+	assert_null(d->tlsrpt_result);
+	assert_int_equal(d->nhosts, 1);
+	assert_int_equal(d->hosts[0].priority, 0);
+	assert_int_equal(d->hosts[0].weight, 1);
+	assert_int_equal(d->hosts[0].port, 587);
+	assert_string_equal(d->hosts[0].tlsa_name, "_587._tcp.smtp.srv.test.");
+	assert_int_equal(d->hosts[0].verdict, MXSEC_VERDICT_DANE);
+	assert_null(d->hosts[0].tlsrpt_result);
+	assert_int_equal(exit_for_dane(d), EXIT_SECURE);
+	mxsec_dane_free(d);
+
+	assert_int_equal(mxsec_tlsrpt(h, "srv.test", &t), 0);
+	assert_string_equal(t->name, "_smtp._tls.srv.test.");
+	assert_int_equal(t->status, MXSEC_SECURE);
+	assert_string_equal(t->rcode, "NOERROR");
+	assert_int_equal(t->result, MXSEC_TLSRPT_FOUND);
+	assert_int_equal(t->nrua, 1);
+	assert_string_equal(t->rua[0], "mailto:tlsrpt@srv.test");
+	assert_int_equal(exit_for_tlsrpt(t), EXIT_SECURE);
+	mxsec_tlsrpt_free(t);
+
+	assert_int_equal(mxsec_sts(h, "example.com", &s), 0);
+	assert_string_equal(s->domain, "example.com.");
+	assert_int_equal(s->result, MXSEC_STS_POLICY);
+	assert_string_equal(s->txt_status, "insecure");
+	assert_string_equal(s->txt_id, "20261201");
+	assert_true(s->has_policy);
+	assert_string_equal(s->mode, "enforce");
+	assert_int_equal(s->max_age, 86400);
+	assert_int_equal(s->nmx, 2);
+	assert_string_equal(s->mx[1], "*.backup.example.com");
+	assert_string_equal(s->policy_id, "20261201");
+	assert_string_equal(s->source, "cache");
+	assert_int_equal(s->fetched_at, 1764892800);
+	assert_int_equal(s->age, 12);
+	assert_int_equal(s->expires_in, 86388);
+	assert_int_equal(exit_for_sts(s), EXIT_SECURE);
+	mxsec_sts_free(s);
+
+	assert_int_equal(mxsec_policy(h, "example.com", &p), 0);
+	assert_string_equal(p->domain, "example.com.");
+	assert_int_equal(p->status, MXSEC_POLICY_OK);
+	assert_string_equal(p->policy, "dane-only");
+	assert_string_equal(p->reply, "OK dane-only");
+	assert_string_equal(p->source, "dane");
+	assert_int_equal(p->nreasons, 1);
+	assert_string_equal(p->dane_result, "ok");
+	assert_string_equal(p->dane_mx_status, "secure");
+	assert_int_equal(p->ndane_hosts, 1);
+	assert_string_equal(p->dane_hosts[0].name, "mx.example.com");
+	assert_string_equal(p->dane_hosts[0].verdict, "dane");
+	assert_null(p->dane_hosts[0].tlsrpt_result);
+	assert_string_equal(p->sts_result, "none");
+	assert_null(p->sts_mode);
+	assert_int_equal(exit_for_policy(p), EXIT_SECURE);
+	mxsec_policy_free(p);
+
+	/* No policy service: the daemon's error. */
+	assert_int_equal(mxsec_sts(h, "none.test", &s), MXSEC_ESERVER);
+	assert_null(s);
+	assert_non_null(strstr(mxsec_error(h), "unavailable"));
+	/* Arguments are one token. */
+	assert_int_equal(mxsec_tlsrpt(h, "a b", &t), MXSEC_EINVAL);
+	assert_int_equal(mxsec_policy(h, "", &p), MXSEC_EINVAL);
+	assert_int_equal(mxsec_srv(h, NULL, &d), MXSEC_EINVAL);
+	mxsec_close(h);
+}
+
+static void
+test_reply_policy(void **state)
+{
+	struct mxsec_tlsrpt *t;
+	struct mxsec_sts *s;
+	struct mxsec_policy *p;
+	struct mxsec_dane *d;
+	mxsec *h = calloc(1, sizeof(*h));
+	const char *j;
+
+	assert_non_null(h);
+	/* Lenient: unknown fields, nulls, a minimal reply. */
+	j = "{\"ok\":true,\"domain\":\"a.\",\"result\":\"none\",\"policy\":null,"
+	    "\"source\":null,\"txt_id\":null,\"future\":{\"x\":[1,2]}}";
+	assert_int_equal(mxsec_parse_sts(h, j, strlen(j), &s), 0);
+	assert_int_equal(s->result, MXSEC_STS_NONE);
+	assert_false(s->has_policy);
+	assert_null(s->source);
+	assert_null(s->txt_id);
+	assert_int_equal(exit_for_sts(s), EXIT_INSECURE);
+	mxsec_sts_free(s);
+	j = "{\"ok\":true,\"domain\":\"a.\",\"result\":\"temp\",\"reason\":\"x\"}";
+	assert_int_equal(mxsec_parse_sts(h, j, strlen(j), &s), 0);
+	assert_int_equal(exit_for_sts(s), EXIT_DEFER);
+	assert_string_equal(mxsec_sts_result_name(s->result), "temp");
+	mxsec_sts_free(s);
+	j = "{\"ok\":true,\"domain\":\"a.\",\"result\":\"maybe\"}";
+	assert_int_equal(mxsec_parse_sts(h, j, strlen(j), &s), MXSEC_EPROTO);
+	assert_non_null(strstr(mxsec_error(h), "result"));
+	j = "{\"ok\":true,\"domain\":\"a.\",\"result\":\"policy\",\"policy\":{\"mx\":[]}}";
+	assert_int_equal(mxsec_parse_sts(h, j, strlen(j), &s), MXSEC_EPROTO);
+	assert_non_null(strstr(mxsec_error(h), "policy.mode"));
+
+	j = "{\"ok\":true,\"domain\":\"a.\",\"status\":\"TEMP\",\"policy\":null,"
+	    "\"reply\":\"TEMP dns lookup failed\",\"new\":1}";
+	assert_int_equal(mxsec_parse_policy(h, j, strlen(j), &p), 0);
+	assert_int_equal(p->status, MXSEC_POLICY_TEMP);
+	assert_null(p->policy);
+	assert_int_equal(p->ndane_hosts, 0);
+	assert_int_equal(exit_for_policy(p), EXIT_DEFER);
+	mxsec_policy_free(p);
+	j = "{\"ok\":true,\"domain\":\"a.\",\"status\":\"NOTFOUND\","
+	    "\"dane\":{\"hosts\":[{\"name\":\"m\",\"verdict\":\"may\","
+	    "\"tlsrpt_result\":\"dane-required\"}]}}";
+	assert_int_equal(mxsec_parse_policy(h, j, strlen(j), &p), 0);
+	assert_int_equal(exit_for_policy(p), EXIT_INSECURE);
+	assert_string_equal(p->dane_hosts[0].tlsrpt_result, "dane-required");
+	assert_string_equal(mxsec_policy_status_name(p->status), "NOTFOUND");
+	mxsec_policy_free(p);
+	j = "{\"ok\":true,\"domain\":\"a.\",\"status\":\"OK\",\"dane\":{\"hosts\":[7]}}";
+	assert_int_equal(mxsec_parse_policy(h, j, strlen(j), &p), MXSEC_EPROTO);
+	assert_non_null(strstr(mxsec_error(h), "dane.hosts[0]"));
+
+	j = "{\"ok\":true,\"name\":\"_smtp._tls.a.\",\"status\":\"bogus\","
+	    "\"rcode\":\"SERVFAIL\",\"result\":\"defer\",\"reason\":\"r\"}";
+	assert_int_equal(mxsec_parse_tlsrpt(h, j, strlen(j), &t), 0);
+	assert_int_equal(t->nrua, 0);
+	assert_int_equal(exit_for_tlsrpt(t), EXIT_DEFER);
+	mxsec_tlsrpt_free(t);
+	j = "{\"ok\":true,\"name\":\"_smtp._tls.a.\",\"status\":\"secure\","
+	    "\"rcode\":\"NOERROR\",\"result\":\"invalid\",\"reason\":\"r\"}";
+	assert_int_equal(mxsec_parse_tlsrpt(h, j, strlen(j), &t), 0);
+	assert_int_equal(exit_for_tlsrpt(t), EXIT_INSECURE);
+	assert_string_equal(mxsec_tlsrpt_result_name(t->result), "invalid");
+	mxsec_tlsrpt_free(t);
+	/* found needs its rua. */
+	j = "{\"ok\":true,\"name\":\"_smtp._tls.a.\",\"status\":\"secure\","
+	    "\"rcode\":\"NOERROR\",\"result\":\"found\"}";
+	assert_int_equal(mxsec_parse_tlsrpt(h, j, strlen(j), &t), MXSEC_EPROTO);
+	assert_non_null(strstr(mxsec_error(h), "rua"));
+
+	/* SRV replies: no-service, and a host needs its priority/port. */
+	j = "{\"ok\":true,\"service\":\"_imap._tcp.a.\",\"domain\":\"a.\","
+	    "\"result\":\"no-service\",\"tlsrpt_result\":null,\"hosts\":[]}";
+	assert_int_equal(mxsec_parse_dane(h, j, strlen(j), &d), 0);
+	assert_int_equal(d->result, MXSEC_RESULT_NO_SERVICE);
+	assert_int_equal(exit_for_dane(d), EXIT_NOTEXIST);
+	assert_string_equal(mxsec_result_name(d->result), "no-service");
+	mxsec_dane_free(d);
+	j = "{\"ok\":true,\"service\":\"_imap._tcp.a.\",\"domain\":\"a.\","
+	    "\"result\":\"ok\",\"hosts\":[{\"priority\":1,\"weight\":0,"
+	    "\"name\":\"m.\",\"verdict\":\"may\"}]}";
+	assert_int_equal(mxsec_parse_dane(h, j, strlen(j), &d), MXSEC_EPROTO);
+	assert_non_null(strstr(mxsec_error(h), "hosts[0].port"));
+	/* A DANE reply without port is still malformed. */
+	j = "{\"ok\":true,\"domain\":\"a.\",\"result\":\"ok\",\"hosts\":[]}";
+	assert_int_equal(mxsec_parse_dane(h, j, strlen(j), &d), MXSEC_EPROTO);
+	free(h);
 }
 
 static void
@@ -1068,6 +1247,7 @@ main(void)
 		cmocka_unit_test(test_reply_records),
 		cmocka_unit_test(test_reply_malformed),
 		cmocka_unit_test(test_reply_dane),
+		cmocka_unit_test(test_reply_policy),
 		cmocka_unit_test(test_default_socket),
 		cmocka_unit_test(test_exit_codes),
 	};
@@ -1075,6 +1255,7 @@ main(void)
 		cmocka_unit_test(test_examples_parse),
 		cmocka_unit_test(test_client_lookups),
 		cmocka_unit_test(test_client_dane),
+		cmocka_unit_test(test_client_policy),
 		cmocka_unit_test(test_client_failures),
 	};
 	int rc;
