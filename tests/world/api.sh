@@ -149,6 +149,16 @@ for ex in examples:
     elif want.get("error") == "bad-request":
         m = re.search(r"'(\w+)'", want.get("reason", ""))
         req, q = (m.group(1) if m else "FOO") + " bar", None
+    elif "txt_status" in want or "reply" in want:
+        # STS and POLICY need the policy service's HTTPS world (sts.sh).
+        notes.append(f"doc example STS/POLICY {want.get('domain')}: not checked here")
+        continue
+    elif "service" in want:
+        req = f"SRV {want['service']}"
+        q = (want["service"].lower(), "SRV")
+    elif "rua" in want or ("name" in want and "result" in want):
+        req = "TLSRPT " + want["name"].lower().removeprefix("_smtp._tls.")
+        q = (want["name"].lower(), "TXT")
     elif "domain" in want:
         req = f"DANE {want['domain']} {want.get('port', 25)}"
         q = (want["domain"].lower(), "MX")
@@ -281,6 +291,49 @@ for form in ("DANE DANE-EE.Test", "dane dane-ee.test.", "Dane Dane-Ee.TEST."):
     r = ask(form)
     ok(r == ref, f"'{form}' differs from 'DANE dane-ee.test'")
 print(f"{mode}: {ndane} DANE domains checked", flush=True)
+
+# ---- SRV (RFC 7673) and TLSRPT (RFC 8460) ----
+r = ask("SRV _submission._tcp.srv.test")
+ok(r.get("result") == "ok" and r.get("service") == "_submission._tcp.srv.test."
+   and r.get("domain") == "srv.test." and "port" not in r and r.get("tlsrpt_result") is None,
+   f"SRV _submission: {r}")
+host_checks(r, 0, name="smtp.srv.test.", priority=0, weight=1, port=587,
+            tlsa_name="_587._tcp.smtp.srv.test.", tlsa_status="secure", verdict="dane",
+            tlsrpt_result=None)
+r = ask("SRV _IMAPS._tcp.SRV.test.")
+host_checks(r, 0, name="imap.srv.test.", port=993, tlsa_name="_993._tcp.imap.srv.test.",
+            tlsa_rcode="NXDOMAIN", verdict="may", tlsrpt_result=None)
+r = ask("SRV _submissions._tcp.srv.test")
+ok(r.get("result") == "no-service" and r.get("hosts") == [], f"SRV no-service: {r}")
+r = ask("SRV _pop3._tcp.srv.test")
+ok(r.get("result") == "nxdomain" and r.get("mx_rcode") == "NXDOMAIN", f"SRV nxdomain: {r}")
+r = ask("SRV _submission._tcp.srv-insecure.test")
+ok(r.get("mx_status") == "insecure", f"SRV insecure: {r}")
+host_checks(r, 0, name="smtp.srv-insecure.test.", port=587, verdict="may")
+ok("RFC 7673" in r.get("hosts", [{}])[0].get("reason", "") and "tlsa_name" not in r["hosts"][0],
+   f"SRV insecure: {r}")
+r = ask("SRV _smtp._tcp.srv.test")
+ok(r.get("ok") is False and r.get("error") == "bad-request", f"SRV _smtp: {r}")
+r = ask("TLSRPT srv.test")
+ok(r.get("result") == "found" and r.get("rua") == ["mailto:tlsrpt@srv.test"]
+   and r.get("status") == "secure", f"TLSRPT srv.test: {r}")
+r = ask("TLSRPT dane-ee.test")
+ok(r.get("result") == "none" and "rua" not in r and r.get("rcode") == "NXDOMAIN", f"TLSRPT none: {r}")
+r = ask("TLSRPT expired.test")
+ok(r.get("result") == "defer" and r.get("status") == "bogus", f"TLSRPT bogus: {r}")
+# TLS-RPT result types in DANE replies.
+r = ask("DANE dane-pkix.test")
+ok(r.get("hosts", [{}])[0].get("tlsrpt_result") == "tlsa-invalid", f"tlsa-invalid: {r}")
+r = ask("DANE dane-mix.test")
+ok([h.get("tlsrpt_result") for h in r.get("hosts", [])] == [None, None, "dane-required", "dane-required"],
+   f"dane-required: {r}")
+r = ask("DANE expired.test")
+ok(r.get("tlsrpt_result") == "dnssec-invalid", f"dnssec-invalid: {r}")
+r = ask("DANE bogus-tlsa.test")
+ok(r.get("hosts", [{}])[0].get("tlsrpt_result") == "dnssec-invalid", f"host dnssec-invalid: {r}")
+# Without a policy service in this daemon (or with one): a JSON object.
+r = ask("STS srv.test")
+ok(isinstance(r, dict) and "ok" in r, f"STS: {r}")
 
 # ---- record replies ----
 r = ask("MX dane-ee.test")

@@ -159,6 +159,10 @@ absname() { # NAME relative to $cur
 	esac
 }
 
+# MTA-STS policy hosts (https and policy directives)
+declare -a HTTPS_HOSTS=()
+declare -A HCERT HTYPE HREDIR HPAD HZONE HCHUNK
+curhost=""
 CASES_OUT=$W/cases.txt
 : >"$CASES_OUT"
 : >"$W/oracle.txt"
@@ -253,6 +257,37 @@ while IFS= read -r line || [ -n "$line" ]; do
 		n=$(absname "$1"); t=$2 st=$3
 		shift 3
 		printf '%s %s %s %s\n' "$n" "$t" "$st" "$*" >>"$W/oracle.txt"
+		;;
+	https)
+		[ -n "$cur" ] || die "cases.conf:$lineno: https before zone"
+		[ $# -ge 1 ] || die "cases.conf:$lineno: https HOST [cert=..] [type=..] [redirect=..] [pad=..]"
+		h=$(absname "$(echo "$1" | tr '[:upper:]' '[:lower:]')"); shift
+		h=${h%.}
+		[[ $h =~ ^[a-z0-9][a-z0-9.-]*$ ]] || die "cases.conf:$lineno: https host $h"
+		[ -z "${HCERT[$h]+x}" ] || die "cases.conf:$lineno: https $h twice"
+		HTTPS_HOSTS+=("$h")
+		HCERT[$h]=webpki HTYPE[$h]=text/plain HREDIR[$h]="" HPAD[$h]=0 HZONE[$h]=$cur HCHUNK[$h]=no
+		for o in "$@"; do
+			v=${o#*=}
+			case $o in
+			cert=webpki | cert=rogue | cert=wrongname) HCERT[$h]=$v ;;
+			type=*) [[ $v =~ ^[A-Za-z0-9.+/-]+$ ]] || die "cases.conf:$lineno: type $v"; HTYPE[$h]=$v ;;
+			redirect=*) [[ $v =~ ^https?://[A-Za-z0-9./_-]+$ ]] || die "cases.conf:$lineno: redirect $v"; HREDIR[$h]=$v ;;
+			pad=*) [[ $v =~ ^[0-9]+$ ]] || die "cases.conf:$lineno: pad $v"; HPAD[$h]=$v ;;
+			chunked) HCHUNK[$h]=yes ;;
+			*) die "cases.conf:$lineno: unknown https option $o" ;;
+			esac
+		done
+		curhost=$h
+		mkdir -p "$W/https"
+		: >"$W/https/$h.txt"
+		;;
+	policy)
+		if [ -z "$curhost" ] || [ "${HZONE[$curhost]}" != "$cur" ]; then
+			die "cases.conf:$lineno: policy without https in this zone"
+		fi
+		r=${line#*policy}
+		printf '%s\r\n' "${r#"${r%%[![:space:]]*}"}" >>"$W/https/$curhost.txt"
 		;;
 	*) die "cases.conf:$lineno: unknown directive $kw" ;;
 	esac
@@ -587,6 +622,180 @@ for s in $servers; do
 		nsd-checkconf "$OUT/nsd/nsd-$s.conf" || die "nsd-checkconf failed for nsd-$s.conf"
 	fi
 done
+
+# ---------------------------------------------------------------- MTA-STS web server
+# The https directives: a private WebPKI, the policy files and one nginx
+# config (world.sh start-https; doc/testworld.md). Certificates: EC P-256,
+# valid from now-1d for a year like gen_certs' (whose output is separate):
+#   webpki-root.crt (self-signed) -> webpki-int.crt -> mta-sts.crt, one leaf
+#     for every cert=webpki host (mta-sts-chain.pem = leaf + intermediate);
+#   webpki-rogue.crt, another root -> mta-sts-rogue.crt (cert=rogue hosts);
+#   mta-sts-wrongname.crt from webpki-int for mta-sts.wrong-name.test only
+#     (cert=wrongname hosts, and nginx's default server).
+gen_webpki() {
+	local pk=$W/webpki sd ed h san="" rsan=""
+	rm -rf "$pk"
+	mkdir -p "$pk/new"
+	: >"$pk/index.txt"
+	echo 1001 >"$pk/serial"
+	sd=$(date -u -d "@$INC" +%y%m%d%H%M%SZ)
+	ed=$(date -u -d "@$((now + 365 * 86400))" +%y%m%d%H%M%SZ)
+	cat >"$pk/cnf" <<-EOF
+	[ ca ]
+	default_ca = w
+	[ w ]
+	database = $pk/index.txt
+	new_certs_dir = $pk/new
+	serial = $pk/serial
+	default_md = sha256
+	policy = pol
+	unique_subject = no
+	copy_extensions = copy
+	[ pol ]
+	commonName = supplied
+	[ v3root ]
+	basicConstraints = critical,CA:TRUE
+	keyUsage = critical,keyCertSign,cRLSign
+	subjectKeyIdentifier = hash
+	[ v3int ]
+	basicConstraints = critical,CA:TRUE,pathlen:0
+	keyUsage = critical,keyCertSign,cRLSign
+	subjectKeyIdentifier = hash
+	authorityKeyIdentifier = keyid:always
+	[ v3leaf ]
+	basicConstraints = critical,CA:FALSE
+	keyUsage = critical,digitalSignature
+	extendedKeyUsage = serverAuth
+	subjectKeyIdentifier = hash
+	authorityKeyIdentifier = keyid:always
+	EOF
+	wcert() { # stem cn san|- extension issuer-stem|self
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$C/$1.key" 2>/dev/null ||
+			die "webpki: key $1"
+		if [ "$3" = - ]; then
+			openssl req -new -key "$C/$1.key" -out "$pk/$1.csr" -subj "/CN=$2" 2>/dev/null
+		else
+			openssl req -new -key "$C/$1.key" -out "$pk/$1.csr" -subj "/CN=$2" -addext "subjectAltName=$3" 2>/dev/null
+		fi || die "webpki: request $1"
+		if [ "$5" = self ]; then
+			openssl ca -batch -notext -config "$pk/cnf" -selfsign -keyfile "$C/$1.key" -in "$pk/$1.csr" \
+				-out "$C/$1.crt" -startdate "$sd" -enddate "$ed" -extensions "$4" 2>"$pk/err" ||
+				die "webpki: $1: $(cat "$pk/err")"
+		else
+			openssl ca -batch -notext -config "$pk/cnf" -cert "$C/$5.crt" -keyfile "$C/$5.key" -in "$pk/$1.csr" \
+				-out "$C/$1.crt" -startdate "$sd" -enddate "$ed" -extensions "$4" 2>"$pk/err" ||
+				die "webpki: $1: $(cat "$pk/err")"
+		fi
+	}
+	for h in "${HTTPS_HOSTS[@]}"; do
+		case ${HCERT[$h]} in
+		webpki) san=$san${san:+,}DNS:$h ;;
+		rogue) rsan=$rsan${rsan:+,}DNS:$h ;;
+		esac
+	done
+	wcert webpki-root "mxsec test world WebPKI root" - v3root self
+	wcert webpki-int "mxsec test world WebPKI intermediate" - v3int webpki-root
+	wcert webpki-rogue "mxsec test world rogue root" - v3root self
+	wcert mta-sts-wrongname mta-sts.wrong-name.test DNS:mta-sts.wrong-name.test v3leaf webpki-int
+	cat "$C/mta-sts-wrongname.crt" "$C/webpki-int.crt" >"$C/mta-sts-wrongname-chain.pem"
+	if [ -n "$san" ]; then
+		wcert mta-sts "mxsec test world MTA-STS hosts" "$san" v3leaf webpki-int
+		cat "$C/mta-sts.crt" "$C/webpki-int.crt" >"$C/mta-sts-chain.pem"
+	fi
+	if [ -n "$rsan" ]; then
+		wcert mta-sts-rogue "mxsec test world rogue MTA-STS hosts" "$rsan" v3leaf webpki-rogue
+		cp "$C/mta-sts-rogue.crt" "$C/mta-sts-rogue-chain.pem"
+	fi
+}
+
+# OUT/https: www/HOST/.well-known/mta-sts.txt (the pristine policy files;
+# start-https serves a copy under run/https/www that tests may change),
+# hosts.txt and nginx.conf (127.0.3.1:443, SNI picks the host).
+H=$OUT/https HR=$OUT/run/https
+rm -rf "$H"
+mkdir -p "$H/www"
+gen_webpki
+{
+	echo "# host cert content-type redirect policy-octets chunked (generated by gen.sh)"
+	for h in "${HTTPS_HOSTS[@]}"; do
+		f=$H/www/$h/.well-known/mta-sts.txt
+		mkdir -p "${f%/*}"
+		cp "$W/https/$h.txt" "$f"
+		if [ "${HPAD[$h]}" -gt 0 ]; then
+			# valid unknown-key lines (RFC 8461 3.2 policy extensions)
+			size=$(wc -c <"$f")
+			awk -v n="${HPAD[$h]}" -v have="$size" 'BEGIN {
+				s = "x-padding: "; for (i = 0; i < 98; i++) s = s "a"
+				for (i = 0; have <= n; i++) { printf "%s%04d\r\n", s, i; have += length(s) + 6 }
+			}' >>"$f"
+		fi
+		echo "$h ${HCERT[$h]} ${HTYPE[$h]} ${HREDIR[$h]:--} $(wc -c <"$f") ${HCHUNK[$h]}"
+	done
+} >"$H/hosts.txt"
+chain_of() { case $1 in webpki) echo mta-sts ;; *) echo "mta-sts-$1" ;; esac; }
+{
+	cat <<-EOF
+	# nginx for the MTA-STS policy hosts, generated by tests/world/gen.sh
+	# (world.sh start-https OUTDIR). Runs as root; files under $HR.
+	user root;
+	worker_processes 1;
+	daemon on;
+	pid $HR/nginx.pid;
+	lock_file $HR/nginx.lock;
+	error_log $HR/error.log info;
+	events {
+	    worker_connections 256;
+	}
+	http {
+	    log_format sts '\$msec \$ssl_server_name \$host "\$request" \$status \$body_bytes_sent';
+	    access_log $HR/access.log sts;
+	    client_body_temp_path $HR/tmp/body;
+	    proxy_temp_path $HR/tmp/proxy;
+	    fastcgi_temp_path $HR/tmp/fastcgi;
+	    uwsgi_temp_path $HR/tmp/uwsgi;
+	    scgi_temp_path $HR/tmp/scgi;
+	    server_names_hash_bucket_size 128;
+	    server_tokens off;
+	    types {
+	        text/plain txt;
+	    }
+	    default_type application/octet-stream;
+	    ssl_protocols TLSv1.2 TLSv1.3;
+	    # no SNI or an unknown name: a certificate for another name, 404
+	    server {
+	        listen 127.0.3.1:443 ssl default_server;
+	        server_name _;
+	        ssl_certificate $C/mta-sts-wrongname-chain.pem;
+	        ssl_certificate_key $C/mta-sts-wrongname.key;
+	        return 404;
+	    }
+	EOF
+	for h in "${HTTPS_HOSTS[@]}"; do
+		c=$(chain_of "${HCERT[$h]}")
+		cat <<-EOF
+		    server {
+		        listen 127.0.3.1:443 ssl;
+		        server_name $h;
+		        ssl_certificate $C/$c-chain.pem;
+		        ssl_certificate_key $C/$c.key;
+		        root $HR/www/$h;
+		        location / {
+		            return 404;
+		        }
+		EOF
+		if [ -n "${HREDIR[$h]}" ]; then
+			printf '        location = /.well-known/mta-sts.txt {\n            return 301 "%s";\n        }\n' "${HREDIR[$h]}"
+		elif [ "${HCHUNK[$h]}" = yes ]; then
+			# a (no-op) sub_filter drops Content-Length: chunked encoding
+			printf '        location = /.well-known/mta-sts.txt {\n            types { }\n            default_type %s;\n' "${HTYPE[$h]}"
+			printf '            sub_filter_types *;\n            sub_filter "STSv1" "STSv1";\n        }\n'
+		else
+			printf '        location = /.well-known/mta-sts.txt {\n            types { }\n            default_type %s;\n        }\n' "${HTYPE[$h]}"
+		fi
+		echo "    }"
+	done
+	echo "}"
+} >"$H/nginx.conf"
 
 # ---------------------------------------------------------------- lists
 {

@@ -29,7 +29,6 @@ mkdir -p "$1"
 OUT=$(cd "$1" && pwd)
 WORLD=$HERE/world.sh
 UB=127.0.0.20 VAL=127.0.0.21
-LIMIT=30
 
 nfail=0 nok=0
 fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
@@ -83,7 +82,8 @@ t2=$(date +%s.%N)
 gen_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 up_s=$(awk -v a="$t0" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')
 echo "smoke: world up in ${up_s} s (gen ${gen_s} s$([ "$(awk -v g="$gen_s" 'BEGIN { print (g < 0.5) }')" = 1 ] && echo ', reused'))"
-check "come-up time ${up_s} s >= ${LIMIT} s" awk -v t="$up_s" -v l="$LIMIT" 'BEGIN { exit !(t < l) }'
+# Reported, not judged: wall-clock limits do not belong in the suite
+# (a loaded 2-core machine is slow, not wrong).
 
 # shellcheck source=/dev/null
 . "$OUT/world.env"
