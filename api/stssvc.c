@@ -119,7 +119,8 @@ fail_slot(sts_svc *s, const uint8_t *domain)
 }
 
 static void fetch_start_addrs(fetch *f);
-static void job_fetched(sts_job *j, fetch *f, bool ok);
+static void job_fetched(sts_job *j, fetch *f, const sts_policy *p,
+    const cache_sts *c);
 static void job_finish(sts_job *j);
 
 static int64_t
@@ -353,7 +354,7 @@ fetch_end(fetch *f, const uint8_t *body, size_t len, const sts_policy *p)
 		ws = w->next;
 		if (w->job != NULL) {
 			w->job->f = NULL;
-			job_fetched(w->job, f, p != NULL);
+			job_fetched(w->job, f, p, p != NULL ? &c : NULL);
 		}
 		free(w);
 	}
@@ -664,28 +665,27 @@ fallback(sts_job *j, const char *why)
 	}
 }
 
-/* The fetch j waited for is over. */
+/* The fetch j waited for is over: p and c (its body valid during the
+ * call) on success, NULL on failure. */
 static void
-job_fetched(sts_job *j, fetch *f, bool ok)
+job_fetched(sts_job *j, fetch *f, const sts_policy *p, const cache_sts *c)
 {
-	sts_svc *s = j->s;
-
-	if (ok) {
-		/* Read back what was kept, or (no store) the fetch's copy is
-		 * gone: fetch again next time.  The store always has it. */
-		load_cached(j);
-		if (j->have_cached) {
-			use_policy(j, &j->cached_pol, &j->cached, "fetched");
-			j->o.reason[0] = '\0';
+	if (p != NULL) {
+		/* The job's own copy: the store may have refused it (a full
+		 * cache), and the fetch is about to go. */
+		j->cached = *c;
+		j->cached.body = c->len ? region_memdup(&j->reg, c->body, c->len) : NULL;
+		if (c->len && j->cached.body == NULL) {
+			fallback(j, "out of memory");
 		} else {
-			fallback(j, "the policy was fetched but could not be kept");
+			use_policy(j, p, &j->cached, "fetched");
+			j->o.reason[0] = '\0';
 		}
 	} else if (j->refresh) {
 		j->o.result = STS_RESULT_NONE;
 	} else {
 		fallback(j, f->why);
 	}
-	(void)s;
 	job_finish(j);
 }
 
