@@ -130,6 +130,13 @@ cache_store(cache *c, const uint8_t *qname, uint16_t qtype, unsigned flags,
 	bool bogus = res->status == SEC_BOGUS;
 	if (!bogus && res->rcode != RCODE_NOERROR && res->rcode != RCODE_NXDOMAIN)
 		return 0;
+	/* A chain that could not be fetched (the DS or DNSKEY lookup
+	 * failed) is a resolution failure, not a verdict on the data: the
+	 * engine remembers it a few seconds (RFC 9520), the file not at all,
+	 * or one lost packet would make good data bogus for val-bogus-ttl. */
+	if (bogus && res->has_ede && (res->ede == EDE_NO_REACHABLE_AUTHORITY ||
+	    res->ede == EDE_NETWORK_ERROR))
+		return 0;
 	bool negative = res->rcode == RCODE_NXDOMAIN || is_nodata(qname, qtype, res);
 	if (bogus) {
 		ttl = c->cfg.bogus_ttl;

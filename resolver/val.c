@@ -40,6 +40,7 @@ enum {
 
 #define BOGUS_TTL 60       /* RFC 4035 4.7: keep bogus only briefly */
 #define FAIL_TTL 5         /* could not fetch: try again soon */
+#define KEYS_NONE 0xffff   /* key tag field of a DNSKEY NODATA verdict */
 #define MAX_ASKS 64        /* DS/DNSKEY sub-requests per answer */
 
 typedef struct chain {
@@ -177,6 +178,10 @@ verdict:
 	c->ede = (uint16_t)AUX_EDE(st.aux);
 	c->keytag = (uint16_t)AUX_TAG(st.aux);
 	c->why = chain_why(c->status, c->ede);
+	if (c->keytag == KEYS_NONE) {
+		c->keytag = 0;
+		c->why = "the DNSKEY lookup returned no DNSKEY records";
+	}
 	return WALK_DONE;
 }
 
@@ -259,9 +264,21 @@ got_dnskey(eng *e, ereq *r, const uint8_t *n, const eng_result *res)
 	val_out vo;
 
 	memset(&vo, 0, sizeof(vo));
-	if (res->rcode != RCODE_NOERROR || nans == 0) {
+	if (res->rcode != RCODE_NOERROR && res->rcode != RCODE_NXDOMAIN) {
+		/* The lookup failed (SERVFAIL, timeout): nothing is known
+		 * about the keys.  Try again soon (RFC 9520). */
 		store(e, n, RR_DNSKEY, NULL, 0, FAIL_TTL,
-		    AUX(KC_BOGUS, EDE_DNSKEY_MISSING, 0));
+		    AUX(KC_BOGUS, EDE_NO_REACHABLE_AUTHORITY, 0));
+		return;
+	}
+	if (nans == 0) {
+		/* No keys where a DS says there are some.  Bogus, but it is
+		 * also what a server out of step or a lost answer looks like:
+		 * remembered as briefly as a failed lookup (RFC 9520), and
+		 * told apart from keys that do not match (EDE 9) by its
+		 * reason, so that it is never written to the cache file. */
+		store(e, n, RR_DNSKEY, NULL, 0, FAIL_TTL,
+		    AUX(KC_BOGUS, EDE_NO_REACHABLE_AUTHORITY, KEYS_NONE));
 		return;
 	}
 	const uint8_t *ta = NULL;

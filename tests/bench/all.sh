@@ -13,6 +13,8 @@
 #   cold.sh    cold MX, A, AAAA, TLSA one after another, both validating
 #   crypto.sh  verification cost per signature per algorithm against
 #              openssl speed
+#   policy.sh  the socketmap TLS policy map (DANE and MTA-STS) against the
+#              DNS lookups Postfix makes through unbound for DANE alone
 #
 # Each one also runs on its own (same arguments as here, see its header).
 # MXSECD defaults to build/daemon/mxsecd; the others' test programs
@@ -41,8 +43,8 @@ die() { echo "all.sh: $*" >&2; exit 1; }
 case $mxsecd in /*) ;; *) mxsecd=$PWD/$mxsecd ;; esac
 [ -x "$mxsecd" ] || die "no mxsecd at $mxsecd (build first, or give its path)"
 case $how in
-full) cache_args=() api_args=() cold_args=() crypto_args=() ;;
-quick) cache_args=(3 1) api_args=(2 1) cold_args=(2) crypto_args=(1) ;;
+full) cache_args=() api_args=() cold_args=() crypto_args=() policy_args=() ;;
+quick) cache_args=(3 1) api_args=(2 1) cold_args=(2) crypto_args=(1) policy_args=(2) ;;
 *) die "usage: $0 [MXSECD] [full|quick]" ;;
 esac
 for p in dnsperf unbound nsd openssl dig; do
@@ -87,6 +89,7 @@ run cache "${cache_args[@]}"
 run api "${api_args[@]}"
 run cold "${cold_args[@]}"
 run crypto "${crypto_args[@]}"
+run policy "${policy_args[@]}"
 
 # ------------------------------------------------------------ summary
 # v FILE REGEX: the first parenthesised group of the first line matching
@@ -116,6 +119,7 @@ empty=$(v cache '^  mxsecd, empty cache-dir *median \([0-9.]*\).*')
 ubcold=$(v cache '^  unbound (cold) *median \([0-9.]*\).*')
 api_look=$(v api '^ratio mxsecd API MX+TLSA \/ unbound DNS: \([0-9.]*\).*')
 api_dane=$(v api '^ratio mxsecd API DANE \/ unbound DNS: *\([0-9.]*\).*')
+pol=$(v policy '^ratio mxsecd \/ unbound: \([0-9.]*\).*')
 api_rss=$(v api '^RSS after the load: mxsecd \([0-9]*\) kB.*')
 api_ub_rss=$(v api '^RSS after the load: mxsecd [0-9]* kB, unbound \([0-9]*\) kB.*')
 cold_dane=$(v api '^ratio mxsecd \/ unbound: \([0-9.]*\).*')
@@ -138,6 +142,7 @@ row "cold DANE verdicts: mxsecd / unbound seq. (api.sh)" "$cold_dane" "<= 0.5" "
 row "first answer after restart: mxsecd warm / unbound" "$(ratio "${warm:-}" "${ubcold:-0}")" "-"
 row "cold MX+A+AAAA+TLSA in turn, mxsecd / unbound" "$cold_seq" "-"
 row "signature cost, worst algorithm / openssl (crypto.sh)" "$worst" "<= 1.3" "x <= 1.3"
+row "cached TLS policy per destination: socketmap / unbound DNS lookups (policy.sh)" "$pol" "-"
 if [ -f "$res/crypto.txt" ]; then
 	awk '/^(8|10|13|14|15|16) / { printf "  %-52s %8s  %-18s %s\n", "alg " $1 " " $2 ": mxsec / openssl speed", $NF, "<= 1.3", ($NF <= 1.3) ? "met" : "NOT MET" }' "$res/crypto.txt"
 fi

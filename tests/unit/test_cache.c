@@ -1820,6 +1820,34 @@ test_stats(void **state)
 	cache_close(c);
 }
 
+/* A chain that could not be fetched is a failure, not a verdict: not
+ * kept (RFC 9520 leaves that to the engine's few seconds). */
+static void
+test_unreachable_not_kept(void **state)
+{
+	(void)state;
+	cache *c = open_cache(NULL);
+	eng_hit h;
+
+	for (int i = 0; i < 2; i++) {
+		eng_result b = mkres(RCODE_NOERROR, SEC_BOGUS,
+		    "u.example. 3600 IN A 192.0.2.1\n", NULL);
+		b.has_ede = true;
+		b.ede = i == 0 ? EDE_NO_REACHABLE_AUTHORITY : EDE_NETWORK_ERROR;
+		b.reason = "example.: cannot fetch DS or DNSKEY";
+		assert_int_equal(store(c, "u.example.", RR_A, 0, &b, T0), 0);
+		assert_int_equal(look(c, "u.example.", RR_A, 0, T0 + 1, false, &h), MX_ENOTFOUND);
+	}
+	/* A real verdict still is. */
+	eng_result v = mkres(RCODE_NOERROR, SEC_BOGUS, "u.example. 3600 IN A 192.0.2.1\n", NULL);
+	v.has_ede = true;
+	v.ede = EDE_DNSKEY_MISSING;
+	assert_int_equal(store(c, "u.example.", RR_A, 0, &v, T0), 0);
+	assert_int_equal(look(c, "u.example.", RR_A, 0, T0 + 1, false, &h), 0);
+	assert_int_equal(h.res.status, SEC_BOGUS);
+	cache_close(c);
+}
+
 /* ---- MTA-STS policies ---- */
 
 static int
@@ -1930,6 +1958,7 @@ main(void)
 		T(test_big_answer),
 		T(test_stats),
 		T(test_sts),
+		T(test_unreachable_not_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
