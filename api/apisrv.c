@@ -33,6 +33,7 @@
 #include "policy.h"
 #include "request.h"
 #include "rrjson.h"
+#include "unixsock.h"
 #include "rrtype.h"
 #include "tlsrpt.h"
 
@@ -900,64 +901,14 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 
 /* ---- the socket ---- */
 
-/* A socket file nobody listens on is left from a crash: replace it.  One
- * somebody listens on means another daemon: refuse. */
-static int
-clear_stale(const char *path, char *err, size_t errlen)
-{
-	struct stat sb;
-	struct sockaddr_un sun;
-	int fd;
-
-	if (lstat(path, &sb) != 0)
-		return errno == ENOENT ? 0 : MX_EIO;
-	if (!S_ISSOCK(sb.st_mode)) {
-		snprintf(err, errlen, "api-socket %s exists and is not a socket", path);
-		return MX_EINVAL;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return MX_EIO;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		close(fd);
-		snprintf(err, errlen, "api-socket %s: another daemon is listening on it", path);
-		return MX_EINVAL;
-	}
-	close(fd);
-	unlink(path);
-	return 0;
-}
-
-static void
-make_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
-		return;
-	*slash = 0;
-	/* Only the last component: /run/mxsec under /run, say. */
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return;
-}
-
 int
 apisrv_new(struct event_base *base, const apisrv_config *cfg,
     const api_resolver *res, apisrv **out, char *err, size_t errlen)
 {
-	struct sockaddr_un sun;
 	apisrv *s;
 	int fd = -1, rc;
 
 	*out = NULL;
-	if (strlen(cfg->path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "api-socket %s: path too long", cfg->path);
-		return MX_ELIMIT;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return MX_ENOMEM;
 	s->cfg = *cfg;
@@ -969,37 +920,9 @@ apisrv_new(struct event_base *base, const apisrv_config *cfg,
 		rc = MX_ENOMEM;
 		goto fail;
 	}
-	make_parent(cfg->path);
-	if ((rc = clear_stale(cfg->path, err, errlen)) != 0) {
-		if (err[0] == 0)
-			snprintf(err, errlen, "api-socket %s: %s", cfg->path, strerror(errno));
+	if ((rc = unixsock_bind("api-socket", cfg->path, cfg->mode, cfg->gid,
+	    &fd, err, errlen)) != 0)
 		goto fail;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, cfg->path, strlen(cfg->path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = MX_EIO;
-		snprintf(err, errlen, "api-socket: %s", strerror(errno));
-		goto fail;
-	}
-	/* Never more open than asked, not even between bind and chmod. */
-	mode_t old = umask(0777 & ~cfg->mode);
-	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rc != 0) {
-		snprintf(err, errlen, "api-socket %s: %s", cfg->path, strerror(errno));
-		rc = MX_EIO;
-		goto fail;
-	}
-	if (chmod(cfg->path, cfg->mode) != 0 ||
-	    (cfg->gid != (gid_t)-1 && chown(cfg->path, (uid_t)-1, cfg->gid) != 0)) {
-		snprintf(err, errlen, "api-socket %s: %s", cfg->path, strerror(errno));
-		rc = MX_EIO;
-		unlink(cfg->path);
-		goto fail;
-	}
 	s->lis = evconnlistener_new(base, on_accept, s,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024, fd);
 	if (s->lis == NULL) {

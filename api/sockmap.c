@@ -33,6 +33,7 @@
 
 #include "err.h"
 #include "sockmap.h"
+#include "unixsock.h"
 
 /* Reply bytes a client may leave unread before its requests wait. */
 #define OUT_MAX (4u * NS_MAX_DEFAULT)
@@ -384,97 +385,16 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 
 /* ---- the socket ---- */
 
-/* A socket file nobody listens on is left from a crash: replace it.  One
- * somebody listens on means another daemon: refuse. */
-static int
-clear_stale(const char *path, char *err, size_t errlen)
-{
-	struct stat sb;
-	struct sockaddr_un sun;
-	int fd;
-
-	if (lstat(path, &sb) != 0) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "policy-socket %s: %s", path, strerror(errno));
-		return MX_EIO;
-	}
-	if (!S_ISSOCK(sb.st_mode)) {
-		snprintf(err, errlen, "policy-socket %s exists and is not a socket",
-		    path);
-		return MX_EINVAL;
-	}
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		snprintf(err, errlen, "policy-socket: %s", strerror(errno));
-		return MX_EIO;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		close(fd);
-		snprintf(err, errlen,
-		    "policy-socket %s: another daemon is listening on it", path);
-		return MX_EINVAL;
-	}
-	close(fd);
-	unlink(path);
-	return 0;
-}
-
-/* Bound, listening and with its mode and group: *fdp. */
-static int
-bind_socket(const sockmap_config *cfg, int *fdp, char *err, size_t errlen)
-{
-	struct sockaddr_un sun;
-	int fd, rc;
-
-	*fdp = -1;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, cfg->path, strlen(cfg->path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "policy-socket: %s", strerror(errno));
-		return MX_EIO;
-	}
-	/* Never more open than asked, not even between bind and chmod. */
-	mode_t old = umask(0777 & ~cfg->mode);
-	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (rc != 0) {
-		snprintf(err, errlen, "policy-socket %s: %s", cfg->path,
-		    strerror(errno));
-		close(fd);
-		return MX_EIO;
-	}
-	if (chmod(cfg->path, cfg->mode) != 0 ||
-	    (cfg->gid != (gid_t)-1 && chown(cfg->path, (uid_t)-1, cfg->gid) != 0)) {
-		snprintf(err, errlen, "policy-socket %s: %s", cfg->path,
-		    strerror(errno));
-		close(fd);
-		unlink(cfg->path);
-		return MX_EIO;
-	}
-	*fdp = fd;
-	return 0;
-}
-
 int
 sockmap_new(struct event_base *base, const sockmap_config *cfg,
     const sockmap_backend *be, sockmap_srv **out, char *err, size_t errlen)
 {
-	struct sockaddr_un sun;
 	sockmap_srv *s;
 	int fd = -1, rc;
 
 	*out = NULL;
 	if (errlen > 0)
 		err[0] = 0;
-	if (strlen(cfg->path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "policy-socket %s: path too long", cfg->path);
-		return MX_ELIMIT;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return MX_ENOMEM;
 	s->cfg = *cfg;
@@ -488,9 +408,8 @@ sockmap_new(struct event_base *base, const sockmap_config *cfg,
 		rc = MX_ENOMEM;
 		goto fail;
 	}
-	if ((rc = clear_stale(cfg->path, err, errlen)) != 0)
-		goto fail;
-	if ((rc = bind_socket(cfg, &fd, err, errlen)) != 0)
+	if ((rc = unixsock_bind("policy-socket", cfg->path, cfg->mode,
+	    cfg->gid, &fd, err, errlen)) != 0)
 		goto fail;
 	s->lis = evconnlistener_new(base, on_accept, s,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024, fd);
